@@ -1,0 +1,97 @@
+"""Numbers from the derivation: lambdified node definitions and steps, evaluated on a
+batch of samples at once (one array of N values per node)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from . import ops
+from .derive import Derivation
+from .errors import SpecError
+
+MODULES = [ops.NUMPY, "numpy"]
+
+
+def lambdify_sorted(expr: sp.Expr, cse: bool = False):
+    """lambdify with the free symbols, sorted by name, as positional arguments;
+    ``fn.args`` lists them."""
+    args = sorted(expr.free_symbols, key=lambda s: s.name)
+    fn = sp.lambdify(args, expr, modules=MODULES, cse=cse)
+    fn.args = args
+    return fn
+
+
+class Values:
+    """Where a derivation is evaluated: inputs and targets of N samples, parameters.
+
+    ``inputs`` (N, n_in) and ``targets`` (N, K) arrays; ``params`` maps keys to floats."""
+
+    def __init__(self, inputs, targets, params: dict[str, float]):
+        self.inputs = np.atleast_2d(np.asarray(inputs, dtype=float))
+        self.targets = np.atleast_2d(np.asarray(targets, dtype=float)) if targets is not None \
+            else np.zeros((self.inputs.shape[0], 0))
+        self.params = dict(params)
+
+    @property
+    def n(self) -> int:
+        return self.inputs.shape[0]
+
+
+def forward(d: Derivation, values: Values) -> dict:
+    """Every node's value: symbol -> array of N samples (parameters stay scalars)."""
+    g = d.graph
+    env = {g.sym("N"): float(values.n)} if "N" in g.nodes else {}
+    for i, k in enumerate(g.inputs):
+        env[g.sym(k)] = values.inputs[:, i]
+    for i, k in enumerate(g.targets):
+        env[g.sym(k)] = values.targets[:, i]
+    for k in g.params:
+        env[g.sym(k)] = values.params[k]
+    for k, node in g.nodes.items():
+        if node.op == "leaf":
+            continue
+        fn = _node_fn(g, k)
+        val = fn(*[env[s] for s in fn.args])
+        env[g.sym(k)] = np.broadcast_to(np.asarray(val, dtype=float), (values.n,))
+    return env
+
+
+def _node_fn(g, k):
+    cache = g.__dict__.setdefault("_fns", {})
+    if k not in cache:
+        cache[k] = lambdify_sorted(g.nodes[k].expr)
+    return cache[k]
+
+
+def evaluate(d: Derivation, values: Values):
+    """(loss, {param key: dL/dθ}) for the batch, through the derivation's own steps.
+
+    Per-sample terms are summed when the loss term carries the 1/N of the mean (MSE),
+    averaged otherwise (½ SSE); a graph spec's output is a plain function value."""
+    g = d.graph
+    env = forward(d, values)
+    cache: dict = {}  # each step, a branching sum above all, is evaluated once
+    reduce = _reducer(g)
+    loss = reduce(env[g.sym(g.loss)])
+    grads = {p: reduce(np.broadcast_to(s.eval(env, cache), (values.n,)))
+             for p, s in d.gradients.items()}
+    return loss, grads
+
+
+def _reducer(g):
+    spec = g.spec
+    loss = ops.LOSSES.get(getattr(spec, "loss", None))
+    if loss is not None and not loss.has_mean:
+        return lambda a: float(np.mean(a))
+    return lambda a: float(np.sum(a))
+
+
+def check_values(d: Derivation, values: Values, where="values"):
+    g = d.graph
+    if values.inputs.shape[1] != len(g.inputs):
+        raise SpecError(f"inputs: each sample needs {len(g.inputs)} values, "
+                        f"got {values.inputs.shape[1]}", where)
+    if values.targets.shape[1] != len(g.targets) or values.targets.shape[0] != values.n:
+        raise SpecError(f"targets: need {values.n} rows of {len(g.targets)} values", where)
+    return values

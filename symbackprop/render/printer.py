@@ -1,0 +1,101 @@
+"""LaTeX in the lesson's notation: SymPy's LatexPrinter with the naming table as
+``symbol_names`` and products laid out the way the lesson writes them,
+-\\frac{2 w_1^{[2]} x_1}{N}\\left(y_{true} - y_{pred}\\right): the coefficient and
+the plain factors as one fraction, each sum after it in parentheses."""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+
+class LessonPrinter(LatexPrinter):
+    def __init__(self, names: dict, prefer_positive=(), settings=None):
+        """``names``: symbol -> LaTeX name. ``prefer_positive``: symbols that a sum
+        keeps positive when flipping its sign costs nothing ((y_true - y_pred) for
+        MSE, (y_pred - y_true) for cross-entropy)."""
+        super().__init__(dict(settings or {}, symbol_names=names))
+        self.prefer = frozenset(prefer_positive)
+
+    def _flip(self, add: sp.Add) -> bool:
+        neg = sum(1 for t in add.args if t.could_extract_minus_sign())
+        pos = len(add.args) - neg
+        if neg != pos:
+            return neg > pos
+        for t in add.args:
+            if t.free_symbols & self.prefer:
+                return t.could_extract_minus_sign()
+        return False
+
+    def _print_Add(self, expr, order=None):
+        terms = list(expr.as_ordered_terms())
+        terms.sort(key=lambda t: t.could_extract_minus_sign())  # stable: positives first
+        out = ""
+        for i, t in enumerate(terms):
+            if t.could_extract_minus_sign():
+                s = self._print(-t)
+                out += f" - {s}" if i else f"- {s}"
+            else:
+                s = self._print(t)
+                out += f" + {s}" if i else s
+        return out
+
+    def _print_Mul(self, expr):
+        coeff, factors = expr.as_coeff_mul()
+        coeff = sp.Rational(coeff) if coeff.is_Rational else coeff
+        if not coeff.is_Rational:  # a float coefficient: leave it to SymPy
+            return super()._print_Mul(expr)
+        num, den, groups = [], [], []
+        for f in factors:
+            base, e = f.as_base_exp()
+            if e.is_Rational and e.is_negative:
+                den.append(base ** (-e))
+            elif f.is_Add:
+                k, rest = f.primitive()
+                if self._flip(rest):
+                    k, rest = -k, -rest
+                coeff *= k
+                groups.append(rest)
+            else:
+                num.append(f)
+        sign = "- " if coeff < 0 else ""
+        coeff = abs(coeff)
+        top = [str(coeff.p)] if coeff.p != 1 else []
+        top += [self._factor(f) for f in num]
+        bottom = [str(coeff.q)] if coeff.q != 1 else []
+        bottom += [self._factor(f) for f in den]
+        body = " ".join(top)
+        if bottom:
+            body = rf"\frac{{{body or '1'}}}{{{' '.join(bottom)}}}"
+        elif not body and not groups:
+            body = "1"
+        for grp in groups:
+            paren = rf"\left({self._print(grp)}\right)"
+            body = f"{body} {paren}" if body else paren
+        return sign + body
+
+    def _factor(self, f):
+        s = self._print(f)
+        return rf"\left({s}\right)" if f.is_Add else s
+
+    def _print_Heaviside(self, expr, exp=None):
+        # The step function as the relu slope, with the stated convention H(0) = 0.
+        return rf"\mathbb{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+
+
+def number(x: float, digits: int = 6) -> str:
+    """A number as a page prints it: up to ``digits`` significant digits, no exponent
+    for ordinary magnitudes, -0 printed as 0."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    if 1e-4 <= abs(x) < 1e7:
+        s = f"{x:.{digits}g}"
+        if "e" in s:
+            s = f"{x:.{max(digits - int(math.floor(math.log10(abs(x)))) - 1, 0)}f}"
+        return s
+    mant, exp = f"{x:.{digits - 1}e}".split("e")
+    mant = mant.rstrip("0").rstrip(".")
+    return rf"{mant} \times 10^{{{int(exp)}}}"

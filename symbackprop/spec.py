@@ -1,0 +1,305 @@
+"""Network specs: frozen dataclasses, loaded from TOML files or built-in presets.
+
+The spec is plain data (stdlib only); it says *what* the network is. ``graph.py``
+turns it into symbols, ``reference.py`` into NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .errors import SpecError
+
+ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
+LOSSES = ("mse", "half_sse", "bce", "softmax_ce")
+BIASES = ("none", "per_unit", "shared")
+NUMBERINGS = ("by_input", "by_unit")
+SCOPES = ("per_layer", "global")
+DERIVATIVES = ("d", "partial")
+
+# A name the user gives is printed as LaTeX, so it must be plain: letters, digits,
+# sub/superscripts, braces, brackets, commas. No backslash commands.
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^{}\[\],']*$")
+_MAX_UNITS = 4096
+_MAX_LAYERS = 512
+
+
+@dataclass(frozen=True)
+class Notation:
+    numbering: str = "by_input"
+    scope: str = "per_layer"
+    derivative: str = "d"
+
+
+@dataclass(frozen=True)
+class Layer:
+    size: int
+    activation: str = "identity"
+    bias: str = "none"
+    residual: bool = False
+    names: tuple[str, ...] | None = None  # custom unit (output) names
+    pre_names: tuple[str, ...] | None = None  # custom pre-activation names
+
+
+@dataclass(frozen=True)
+class Example:
+    """Values for the worked example on a lesson page (one sample)."""
+
+    inputs: tuple[float, ...]
+    targets: tuple[float, ...]
+    params: tuple[tuple[str, float], ...]  # (LaTeX name, value), in any order
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    inputs: int
+    layers: tuple[Layer, ...]
+    loss: str = "mse"
+    notation: Notation = field(default_factory=Notation)
+    input_names: tuple[str, ...] | None = None
+    target_names: tuple[str, ...] | None = None
+    title: str | None = None
+    example: Example | None = None
+    detail: str = "auto"  # "auto" | "all": how much a page shows of a large network
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Units per layer, the inputs first: easynet is (3, 2, 1)."""
+        return (self.inputs,) + tuple(layer.size for layer in self.layers)
+
+    @property
+    def outputs(self) -> int:
+        return self.layers[-1].size
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load(spec: str | Path) -> Network:
+    """A preset name (``easynet``) or a path to a TOML file."""
+    text_spec = str(spec)
+    if text_spec.endswith(".toml") or Path(text_spec).exists():
+        path = Path(text_spec)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"cannot read spec: {exc.strerror}", str(path)) from None
+        except UnicodeDecodeError:
+            raise SpecError("spec is not UTF-8 text", str(path)) from None
+        return loads(text, name=path.stem, source=str(path))
+    if text_spec not in presets():
+        raise SpecError(
+            f"unknown preset or missing file {text_spec!r}; presets: {', '.join(presets())}"
+        )
+    text = resources.files("symbackprop.presets").joinpath(f"{text_spec}.toml").read_text("utf-8")
+    return loads(text, name=text_spec, source=f"preset {text_spec}")
+
+
+def presets() -> list[str]:
+    root = resources.files("symbackprop.presets")
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def loads(text: str, name: str = "network", source: str = "<spec>"):
+    """Parse and validate TOML text; errors carry ``source:line:column``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        where = f"{source}:{m.group(1)}:{m.group(2)}" if m else source
+        raise SpecError(f"malformed TOML: {re.sub(r' ?[(]at line.*[)]', '', msg)}", where) from None
+    return _Reader(text, source).network(data, name)
+
+
+class _Reader:
+    """Validates the TOML data, pointing errors at the line of the offending key."""
+
+    def __init__(self, text, source):
+        self.lines = text.splitlines()
+        self.source = source
+
+    def where(self, table: str | None, key: str | None, index: int | None = None) -> str:
+        line = self._locate(table, key, index)
+        return f"{self.source}:{line}" if line else self.source
+
+    def _locate(self, table, key, index):
+        """Line (1-based) of ``key`` inside ``[table]`` / the index-th ``[[table]]``."""
+        current, seen = None, -1
+        for n, raw in enumerate(self.lines, 1):
+            s = raw.split("#", 1)[0].strip()
+            header = re.match(r"^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?$", s)
+            if header:
+                current = header.group(1)
+                if current == table and s.startswith("[["):
+                    seen += 1
+                if key is None and current == table and (index is None or seen == index):
+                    return n
+                continue
+            here = current == table and (index is None or seen == index)
+            if key and here and re.match(rf"^{re.escape(key)}\s*=", s):
+                return n
+        return None
+
+    def fail(self, message, table=None, key=None, index=None):
+        raise SpecError(message, self.where(table, key, index))
+
+    def check_keys(self, data, allowed, table=None, index=None, what="top level"):
+        for key in data:
+            if key not in allowed:
+                self.fail(
+                    f"unknown field {key!r} in {what}; expected one of: {', '.join(allowed)}",
+                    table, key, index,
+                )
+
+    def choice(self, data, key, options, default, table=None, index=None):
+        value = data.get(key, default)
+        if value not in options:
+            self.fail(
+                f"{key} = {value!r} is not one of: {', '.join(options)}", table, key, index
+            )
+        return value
+
+    def names(self, value, key, table=None, index=None):
+        """A count or a list of names -> (count, names or None)."""
+        if isinstance(value, bool) or not isinstance(value, (int, list)):
+            self.fail(f"{key} must be a count or a list of names", table, key, index)
+        if isinstance(value, int):
+            if not 1 <= value <= _MAX_UNITS:
+                self.fail(f"{key} = {value} must be between 1 and {_MAX_UNITS}", table, key, index)
+            return value, None
+        if not value:
+            self.fail(f"{key} must not be empty", table, key, index)
+        for item in value:
+            if not isinstance(item, str) or not _NAME.match(item):
+                self.fail(
+                    f"{key}: {item!r} is not a plain name (letters, digits, _ ^ {{ }} [ ] ,)",
+                    table, key, index,
+                )
+        if len(set(value)) != len(value):
+            self.fail(f"{key}: names repeat", table, key, index)
+        return len(value), tuple(value)
+
+    def network(self, data, name) -> Network:
+        if data.get("kind", "layers") == "graph":
+            from .formula_spec import read_graph_spec  # noqa: PLC0415  (graph specs, issue 3)
+
+            return read_graph_spec(self, data, name)
+        self.check_keys(
+            data,
+            ("kind", "name", "title", "inputs", "targets", "loss", "notation", "layers",
+             "example", "detail"),
+        )
+        if data.get("kind", "layers") != "layers":
+            self.fail(f"kind = {data['kind']!r} is not one of: layers, graph", None, "kind")
+        if "inputs" not in data:
+            self.fail("missing field 'inputs' (a count, or a list of names)")
+        n_in, input_names = self.names(data["inputs"], "inputs")
+        loss = self.choice(data, "loss", LOSSES, "mse")
+        notation = self.notation(data.get("notation", {}))
+        raw_layers = data.get("layers")
+        if not isinstance(raw_layers, list) or not raw_layers:
+            self.fail("missing [[layers]]: at least the output layer is needed")
+        if len(raw_layers) > _MAX_LAYERS:
+            self.fail(f"too many layers ({len(raw_layers)} > {_MAX_LAYERS})", "layers")
+        layers = tuple(self.layer(raw, i) for i, raw in enumerate(raw_layers))
+        sizes = (n_in,) + tuple(layer.size for layer in layers)
+        for i, layer in enumerate(layers):
+            if layer.residual and sizes[i] != sizes[i + 1]:
+                self.fail(
+                    f"residual = true needs equal input and output sizes, "
+                    f"got {sizes[i]} -> {sizes[i + 1]}", "layers", "residual", i,
+                )
+        out = layers[-1]
+        if loss == "bce" and (out.activation != "sigmoid" or out.size != 1):
+            self.fail('loss = "bce" needs one output unit with activation = "sigmoid"',
+                      None, "loss")
+        if loss == "softmax_ce":
+            if out.activation != "identity" or out.size < 2:
+                self.fail('loss = "softmax_ce" needs an output layer of at least 2 units with '
+                          'activation = "identity" (the softmax belongs to the loss)',
+                          None, "loss")
+        target_names = None
+        if "targets" in data:
+            n_t, target_names = self.names(data["targets"], "targets")
+            if n_t != out.size:
+                self.fail(f"targets names {n_t} values, the output layer has {out.size} units",
+                          None, "targets")
+        title = data.get("title")
+        if title is not None and not isinstance(title, str):
+            self.fail("title must be a string", None, "title")
+        detail = self.choice(data, "detail", ("auto", "all"), "auto")
+        net = Network(
+            name=str(data.get("name", name)), inputs=n_in, layers=layers, loss=loss,
+            notation=notation, input_names=input_names, target_names=target_names,
+            title=title, detail=detail,
+        )
+        if "example" in data:
+            net = _replace(net, example=self.example(data["example"], net))
+        return net
+
+    def notation(self, data) -> Notation:
+        if not isinstance(data, dict):
+            self.fail("[notation] must be a table", None, "notation")
+        self.check_keys(data, ("numbering", "scope", "derivative"), "notation", what="[notation]")
+        return Notation(
+            numbering=self.choice(data, "numbering", NUMBERINGS, "by_input", "notation"),
+            scope=self.choice(data, "scope", SCOPES, "per_layer", "notation"),
+            derivative=self.choice(data, "derivative", DERIVATIVES, "d", "notation"),
+        )
+
+    def layer(self, data, i) -> Layer:
+        if not isinstance(data, dict):
+            self.fail("each [[layers]] entry must be a table", "layers", None, i)
+        self.check_keys(data, ("units", "activation", "bias", "residual", "preactivations"),
+                        "layers", i, what=f"[[layers]] #{i + 1}")
+        if "units" not in data:
+            self.fail(f"[[layers]] #{i + 1}: missing field 'units'", "layers", None, i)
+        size, names = self.names(data["units"], "units", "layers", i)
+        pre_names = None
+        if "preactivations" in data:
+            n_pre, pre_names = self.names(data["preactivations"], "preactivations", "layers", i)
+            if n_pre != size:
+                self.fail("preactivations must name as many values as units", "layers",
+                          "preactivations", i)
+        residual = data.get("residual", False)
+        if not isinstance(residual, bool):
+            self.fail("residual must be true or false", "layers", "residual", i)
+        return Layer(
+            size=size,
+            activation=self.choice(data, "activation", ACTIVATIONS, "identity", "layers", i),
+            bias=self.choice(data, "bias", BIASES, "none", "layers", i),
+            residual=residual, names=names, pre_names=pre_names,
+        )
+
+    def example(self, data, net) -> Example:
+        self.check_keys(data, ("inputs", "targets", "params"), "example", what="[example]")
+        for key, count in (("inputs", net.inputs), ("targets", net.outputs)):
+            vals = data.get(key)
+            if not isinstance(vals, list) or len(vals) != count or not all(
+                _is_number(v) for v in vals
+            ):
+                self.fail(f"[example] {key} must be a list of {count} numbers", "example", key)
+        params = data.get("params", {})
+        if not isinstance(params, dict) or not all(_is_number(v) for v in params.values()):
+            self.fail("[example] params must be a table of name = number", "example", "params")
+        return Example(
+            inputs=tuple(float(v) for v in data["inputs"]),
+            targets=tuple(float(v) for v in data["targets"]),
+            params=tuple((k, float(v)) for k, v in params.items()),
+        )
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _replace(obj, **changes):
+    from dataclasses import replace
+
+    return replace(obj, **changes)

@@ -1,0 +1,134 @@
+"""Chain-rule steps as data. A derivation is a list of these; templates turn them into
+prose, ``eval`` turns them into numbers.
+
+Each step is d(of)/d(wrt) for two node keys of the graph. ``expr`` is the value in
+named form: a SymPy expression in the graph's node symbols, where an upstream gradient
+that was derived as its own step appears as a symbol of its own (dL/dh_1^{[1]}), never
+re-expanded (``grad_symbol``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+def grad_symbol(of: str, wrt: str) -> sp.Symbol:
+    """The symbol standing for an upstream gradient d(of)/d(wrt) derived as its own step."""
+    return sp.Symbol(f"d{of}__d{wrt}", real=True)
+
+
+def grad_of(symbol: sp.Symbol) -> tuple[str, str] | None:
+    """(of, wrt) for a symbol made by ``grad_symbol``, else None."""
+    name = symbol.name
+    if name.startswith("d") and "__d" in name:
+        of, wrt = name[1:].split("__d", 1)
+        return of, wrt
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    of: str
+    wrt: str
+
+    def eval(self, env: dict, cache: dict | None = None):
+        """The numeric value; ``env`` maps symbols to numbers or arrays (node values)."""
+        cache = {} if cache is None else cache
+        if self not in cache:
+            cache[self] = self._eval(env, cache)
+        return cache[self]
+
+
+@dataclass(frozen=True, eq=False)
+class Local(Step):
+    """∂of/∂wrt = expr: the local derivative of one node with respect to one input."""
+
+    expr: sp.Expr
+
+    def _eval(self, env, cache):
+        return _number(self.expr, env)
+
+    def __repr__(self):
+        return f"Local(d{self.of}/d{self.wrt} = {self.expr})"
+
+
+@dataclass(frozen=True, eq=False)
+class Cite(Step):
+    """A factor calculated previously: ``step`` is not recomputed, only named."""
+
+    step: Step
+
+    @property
+    def expr(self):
+        return self.step.expr
+
+    @property
+    def symbol(self):
+        """How the cited factor stands in a named-form product."""
+        return grad_symbol(self.of, self.wrt) if isinstance(self.step, Sum) else self.step.expr
+
+    def _eval(self, env, cache):
+        return self.step.eval(env, cache)
+
+    def __repr__(self):
+        return f"Cite(d{self.of}/d{self.wrt})"
+
+
+@dataclass(frozen=True, eq=False)
+class Chain(Step):
+    """d(of)/d(wrt) = Π factors (the chain rule along one path); ``product`` is the
+    product of the factors' values as written, ``expr`` the same tidied."""
+
+    factors: tuple[Step, ...]
+    product: sp.Expr
+    expr: sp.Expr
+
+    def _eval(self, env, cache):
+        out = 1.0
+        for f in self.factors:
+            out = out * f.eval(env, cache)
+        return out
+
+    def __repr__(self):
+        chain = " · ".join(f"d{f.of}/d{f.wrt}" for f in self.factors)
+        return f"Chain(d{self.of}/d{self.wrt} = {chain} = {self.expr})"
+
+
+@dataclass(frozen=True, eq=False)
+class Sum(Step):
+    """d(of)/d(wrt) = Σ over the paths through each consumer of wrt (multivariate
+    chain rule): one Chain per consumer."""
+
+    terms: tuple[Chain, ...]
+    expr: sp.Expr
+
+    def _eval(self, env, cache):
+        out = 0.0
+        for t in self.terms:
+            out = out + t.eval(env, cache)
+        return out
+
+    def __repr__(self):
+        return f"Sum(d{self.of}/d{self.wrt} = {' + '.join(map(repr, self.terms))})"
+
+
+def _number(expr, env):
+    if expr.is_Number:
+        return float(expr)
+    fn = _compiled(expr)
+    return fn(*[env[s] for s in fn.args])
+
+
+_CACHE: dict = {}
+
+
+def _compiled(expr):
+    """A lambdified ``expr``, its arguments in a sorted, deterministic order."""
+    fn = _CACHE.get(expr)
+    if fn is None:
+        from .numeric import lambdify_sorted
+
+        fn = _CACHE[expr] = lambdify_sorted(expr)
+    return fn
