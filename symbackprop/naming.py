@@ -76,6 +76,10 @@ class Names:
             out += list(z) + list(a or ()) + list(h)
         return tuple(out) + self.params + (self.loss, self.count)
 
+    @property
+    def by_key(self) -> dict[str, Quantity]:
+        return {q.key: q for q in self.all()}
+
     def by_latex(self) -> dict[str, Quantity]:
         return {canonical_latex(q.latex): q for q in self.all()}
 

@@ -52,6 +52,8 @@ class LessonPrinter(LatexPrinter):
             base, e = f.as_base_exp()
             if e.is_Rational and e.is_negative:
                 den.append(base ** (-e))
+            elif base.is_Add and e.is_Rational and e != 1:
+                groups.append(f)  # (y_true - y_pred)^2 after the fraction
             elif f.is_Add:
                 k, rest = f.primitive()
                 if self._flip(rest):
@@ -72,7 +74,7 @@ class LessonPrinter(LatexPrinter):
         elif not body and not groups:
             body = "1"
         for grp in groups:
-            paren = rf"\left({self._print(grp)}\right)"
+            paren = self._print(grp) if grp.is_Pow else rf"\left({self._print(grp)}\right)"
             body = f"{body} {paren}" if body else paren
         return sign + body
 

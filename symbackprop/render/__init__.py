@@ -1,0 +1,1 @@
+"""Views, Jinja2 environments and file writing: everything that makes text."""

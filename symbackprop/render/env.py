@@ -1,0 +1,58 @@
+"""Jinja2 environments: one per output kind, delimiters set here and only here.
+
+LaTeX templates use nbconvert's ``((* *))`` / ``((( )))`` delimiters so that braces
+stay LaTeX's."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+
+def template_dir() -> Path:
+    """The templates shipped in the wheel, or the checkout's templates/ folder."""
+    packaged = Path(str(resources.files("symbackprop"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def _tex_escape(text) -> str:
+    """Plain text (titles, names a user gave) made safe inside a LaTeX document."""
+    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+             "^": r"\textasciicircum{}"}
+    return "".join(table.get(c, c) for c in str(text))
+
+
+def _md_escape(text) -> str:
+    """Plain text made literal in Markdown."""
+    out = []
+    for c in str(text):
+        out.append("\\" + c if c in "\\`*_{}[]()#+-.!|$<>&" else c)
+    return "".join(out)
+
+
+@lru_cache(maxsize=None)
+def environment(kind: str, extra: str | None = None) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(template_dir()))]
+    if extra:
+        loaders.insert(0, jinja2.FileSystemLoader(extra))
+    options = dict(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                   autoescape=False)
+    if kind == "latex":
+        options.update(block_start_string="((*", block_end_string="*))",
+                       variable_start_string="(((", variable_end_string=")))",
+                       comment_start_string="((=", comment_end_string="=))")
+    env = jinja2.Environment(**options)
+    env.filters["tex_escape"] = _tex_escape
+    env.filters["md_escape"] = _md_escape
+    return env
+
+
+def render(kind: str, name: str, view: dict, extra: str | None = None) -> str:
+    return environment(kind, extra).get_template(name).render(**view)

@@ -1,0 +1,313 @@
+"""Steps -> plain dicts and lists with LaTeX strings inside: what templates lay out.
+
+Dispatch is by the step's class name (``_view_Chain``, ``_view_Sum``), as SymPy's
+printers do; templates never see a SymPy object.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import sympy as sp
+
+from ..derive import Derivation, expanded
+from ..numeric import Values, forward
+from ..steps import Chain, Cite, Local, Step, Sum, grad_of
+from .printer import LessonPrinter, number
+
+# Show the expansion down to inputs and weights only while it stays readable.
+EXPAND_MAX_OPS = 60
+# Above this many parameters a page shows one derivation per layer and a table of the rest.
+FULL_PAGE_MAX_PARAMS = 40
+# Diagrams label edges only while they are few enough to read.
+LABEL_MAX_EDGES = 40
+
+LOSS_NAMES = {
+    "mse": "mean squared error",
+    "half_sse": "half sum of squared errors",
+    "bce": "binary cross-entropy",
+    "softmax_ce": "softmax cross-entropy",
+}
+
+
+class Notation:
+    """The naming and printing of one derivation: symbol names, d or ∂, number printing."""
+
+    def __init__(self, d: Derivation):
+        g = d.graph
+        self.d, self.g = d, g
+        self.partial = getattr(getattr(g.spec, "notation", None), "derivative", "d") == "partial"
+        names = {g.sym(k): v for k, v in g.latex.items()}
+        for k in d.deltas:
+            from ..steps import grad_symbol
+
+            names[grad_symbol(d.loss, k)] = self.frac(d.loss, k)
+        self.names = names
+        loss = getattr(g.spec, "loss", None)
+        prefer = g.targets if loss in ("mse", "half_sse") else [
+            k for k, n in g.nodes.items() if n.kind == "output"]
+        self.prefer = [g.sym(k) for k in prefer]
+        self.printer = LessonPrinter(names, self.prefer)
+
+    def tex(self, expr) -> str:
+        return self.printer.doprint(sp.sympify(expr))
+
+    def frac(self, of: str, wrt: str) -> str:
+        dd = r"\partial " if self.partial else "d"
+        return rf"\frac{{{dd}{self.g.latex[of]}}}{{{dd}{self.g.latex[wrt]}}}"
+
+    def numbers(self, expr, env) -> str:
+        """``expr`` with each symbol replaced by its value at the worked example."""
+        names = {}
+        for s in expr.free_symbols:
+            v = env.get(s)
+            if v is None:
+                continue
+            t = number(float(np.asarray(v).reshape(-1)[0]))
+            names[s] = rf"\left({t}\right)" if t.startswith("-") else t
+        return LessonPrinter(names, self.prefer).doprint(expr)
+
+
+def svg_label(latex: str) -> list[tuple[str, str]]:
+    """``w_1^{[1]}`` -> [("w", ""), ("1", "sub"), ("[1]", "super")] for SVG tspans."""
+    m = re.match(r"^([A-Za-z]+)(.*)$", latex)
+    if not m:
+        return [(latex, "")]
+    parts = [(m.group(1), "")]
+    for mark, body in re.findall(r"([_^])(\{[^{}]*\}|.)", m.group(2)):
+        parts.append((body.strip("{}"), "sub" if mark == "_" else "super"))
+    return parts
+
+
+def diagram(d: Derivation) -> dict:
+    """Positions of the units and the labelled edges, for the SVG and TikZ templates."""
+    g = d.graph
+    net = g.spec
+    table = g.table
+    columns = [table.inputs] + list(table.units)
+    height = max(len(c) for c in columns)
+    nodes, pos = [], {}
+    for c, col in enumerate(columns):
+        for r, q in enumerate(col):
+            y = (r + (height - len(col)) / 2)
+            pos[q.key] = (c, y)
+            nodes.append({"id": q.key, "latex": q.latex, "x": c, "y": y,
+                          "svg": svg_label(q.latex), "kind": q.kind})
+    edges = []
+    for l, (w_layer, prev, cur) in enumerate(zip(table.weights, columns, columns[1:]), 1):
+        for j, q in enumerate(cur):
+            for i, p in enumerate(prev):
+                w = w_layer[j][i]
+                edges.append({"src": p.key, "dst": q.key, "latex": w.latex,
+                              "svg": svg_label(w.latex)})
+        layer = net.layers[l - 1]
+        if layer.residual:
+            for p, q in zip(prev, cur):
+                edges.append({"src": p.key, "dst": q.key, "latex": "", "svg": [], "skip": True})
+    label = len(edges) <= LABEL_MAX_EDGES
+    for e in edges:
+        (x0, y0), (x1, y1) = pos[e["src"]], pos[e["dst"]]
+        e.update(x0=x0, y0=y0, x1=x1, y1=y1, label=label and not e.get("skip"))
+        e.setdefault("skip", False)
+    return {"nodes": nodes, "edges": edges, "columns": len(columns), "rows": height,
+            "layers": [{"x": c, "activation": (net.layers[c - 1].activation if c else "input")}
+                       for c in range(len(columns))]}
+
+
+def forward_equations(n: Notation) -> list[dict]:
+    g = n.g
+    rows = []
+    for k, node in g.nodes.items():
+        if node.op == "leaf" or k == g.loss:
+            continue
+        if node.op == "linear":
+            # the lesson's order, input by input: x_1 w_1^{[1]} + x_2 w_3^{[1]} + ... (+ b)
+            terms, biases = [], []
+            for i in node.inputs:
+                kind = g.nodes[i].kind
+                if kind == "bias":
+                    biases.append(g.latex[i])
+                elif kind != "weight":
+                    terms.append(f"{g.latex[i]} {n.tex(node.expr.coeff(g.sym(i)))}")
+            rhs = " + ".join(terms + biases)
+        else:
+            rhs = n.tex(node.expr)
+        rows.append({"lhs": g.latex[k], "rhs": rhs, "op": node.op})
+    return rows
+
+
+def loss_view(n: Notation) -> dict:
+    g = n.g
+    net = g.spec
+    node = g.nodes[g.loss]
+    term = n.tex(node.expr)
+    lname = g.latex[g.loss]
+    t = [g.latex[k] for k in g.targets]
+    y = [g.latex[k] for k in g.nodes if g.nodes[k].kind == "output"]
+    sample = lambda s: f"{s}^{{(n)}}"  # noqa: E731
+    if net.loss in ("mse", "half_sse"):
+        half = r"\frac{1}{2}" if net.loss == "half_sse" else ""
+        inner = " + ".join(rf"{half}\left({sample(a)} - {sample(b)}\right)^2" for a, b in zip(t, y))
+        if len(t) == 1:
+            return _loss_dict(rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}} {inner}", lname, term, net)
+    elif net.loss == "bce":
+        inner = (rf"-\left({sample(t[0])} \log {sample(y[0])} + \left(1 - {sample(t[0])}\right)"
+                 rf" \log\left(1 - {sample(y[0])}\right)\right)")
+    else:
+        inner = "-" + " - ".join(rf"{sample(a)} \log {sample(b)}" for a, b in zip(t, y))
+        inner = inner.replace("--", "-")
+    total = rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}\left({inner}\right)"
+    return _loss_dict(total, lname, term, net)
+
+
+def _loss_dict(total, lname, term, net):
+    return {"total": total, "term": f"{lname} = {term}", "name": LOSS_NAMES[net.loss],
+            "has_mean": net.loss != "half_sse", "latex": lname,
+            "softmax": net.loss == "softmax_ce"}
+
+
+class StepViews:
+    """One dict per step, numbers from the worked example substituted in."""
+
+    def __init__(self, n: Notation, env: dict, cache: dict, expand: bool):
+        self.n, self.env, self.cache, self.expand = n, env, cache, expand
+
+    def view(self, step: Step) -> dict:
+        return getattr(self, f"_view_{type(step).__name__}")(step)
+
+    def value(self, step: Step) -> float:
+        return float(np.asarray(step.eval(self.env, self.cache)).reshape(-1)[0])
+
+    def factor(self, f: Step) -> dict:
+        n = self.n
+        cited = isinstance(f, Cite)
+        expr = f.symbol if cited else f.expr
+        return {
+            "label": n.frac(f.of, f.wrt), "cited": cited, "branch": cited and isinstance(f.step, Sum),
+            "value": n.tex(expr), "numbers": n.numbers(expr, self.env),
+            "number": number(self.value(f)),
+        }
+
+    def _view_Chain(self, s: Chain) -> dict:
+        n = self.n
+        factors = [self.factor(f) for f in s.factors]
+        shown = [f["value"] for f in factors]
+        product = r" \cdot ".join(rf"\left({v}\right)" if _needs_parens(v) else v for v in shown)
+        nums = r" \cdot ".join(rf"\left({f['number']}\right)" if f["number"].startswith("-")
+                               else f["number"] for f in factors)
+        return {
+            "kind": "chain", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
+            "chain": " ".join(f["label"] for f in factors), "factors": factors,
+            "product": product, "result": n.tex(s.expr),
+            "simplified": sp.srepr(s.expr) != sp.srepr(s.product),
+            "expanded": self._expanded(s), "numbers": nums, "number": number(self.value(s)),
+            "single": len(factors) == 1,
+        }
+
+    def _view_Sum(self, s: Sum) -> dict:
+        n = self.n
+        terms = [self._view_Chain(t) for t in s.terms]
+        consumers = [n.g.latex[t.factors[-1].of] for t in s.terms]
+        return {
+            "kind": "sum", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
+            "terms": terms, "consumers": consumers,
+            "sum": " + ".join(t["chain"] for t in terms), "result": n.tex(s.expr),
+            "expanded": self._expanded(s),
+            "numbers": " + ".join(rf"\left({t['number']}\right)" if t["number"].startswith("-")
+                                  else t["number"] for t in terms),
+            "number": number(self.value(s)),
+            "is_param": s.wrt in n.d.gradients,
+        }
+
+    def _expanded(self, s: Step):
+        if not self.expand:
+            return None
+        e = expanded(self.n.d, s)
+        if sp.count_ops(e) > EXPAND_MAX_OPS:
+            return None
+        e = sp.factor(e) if sp.count_ops(e) < 30 else e
+        shown = self.n.tex(e)
+        return None if shown == self.n.tex(s.expr) else shown
+
+
+def _needs_parens(tex: str) -> bool:
+    return tex.startswith("-") or bool(re.search(r"(?<!\\left\()[^{(]*\s[-+]\s", tex)) and not tex.startswith(r"\left(")
+
+
+def example_values(d: Derivation) -> Values:
+    """The worked example: the spec's [example], else seeded round numbers."""
+    g, net = d.graph, d.graph.spec
+    ex = getattr(net, "example", None)
+    by_latex = g.table.by_latex() if g.table else {}
+    if ex is not None:
+        from ..naming import canonical_latex
+
+        params = {by_latex[canonical_latex(k)].key: v for k, v in ex.params}
+        if set(params) == set(g.params):
+            return Values([ex.inputs], [ex.targets], params)
+    rng = np.random.default_rng(7)
+    params = {k: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for k in g.params}
+    X = np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
+    if net.loss == "softmax_ce":
+        T = np.eye(len(g.targets))[:1]
+    elif net.loss == "bce":
+        T = np.ones((1, 1))
+    else:
+        T = np.round(rng.uniform(-1, 1, size=(1, len(g.targets))), 1)
+    return Values(X, T, params)
+
+
+def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dict:
+    g = d.graph
+    net = g.spec
+    n = Notation(d)
+    values = values or example_values(d)
+    env = forward(d, values)
+    cache: dict = {}
+    expand = g.size() <= 200
+    views = StepViews(n, env, cache, expand)
+    steps = [views.view(s) for s in d.steps]
+    seen_layers = set()
+    for sv, s in zip(steps, d.steps):
+        sv["is_param"] = s.wrt in d.gradients
+        layer = g.table.by_key[s.wrt].layer if g.table and sv["is_param"] else None
+        sv["first_of_layer"] = sv["is_param"] and layer not in seen_layers
+        seen_layers.add(layer)
+    full = net.detail == "all" or len(d.gradients) <= FULL_PAGE_MAX_PARAMS
+    layers = [{"index": l, "size": layer.size, "activation": layer.activation,
+               "bias": layer.bias, "residual": layer.residual}
+              for l, layer in enumerate(net.layers, 1)]
+    ex = {
+        "inputs": [{"name": g.latex[k], "value": number(values.inputs[0, i])}
+                   for i, k in enumerate(g.inputs)],
+        "targets": [{"name": g.latex[k], "value": number(values.targets[0, i])}
+                    for i, k in enumerate(g.targets)],
+        "params": [{"name": g.latex[k], "value": number(values.params[k])} for k in g.params],
+        "nodes": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
+                  for k, node in g.nodes.items() if node.op != "leaf"],
+    }
+    verification = None
+    if report is not None:
+        verification = {
+            "rows": [{"name": r.name, "frac": n.frac(g.loss, r.param), "derived": number(r.derived, 10),
+                      "reference": number(r.reference, 10), "fd": number(r.finite_diff, 10),
+                      "symbolic": r.symbolic,
+                      "error": f"{max(r.error_ref, r.error_fd):.1e}"} for r in report.rows],
+            "summary": report.summary(), "ok": report.ok,
+            "max_ref": f"{max(report.errors_ref, default=0):.1e}",
+            "max_fd": f"{max(report.errors_fd, default=0):.1e}",
+        }
+    title = net.title or f"Backpropagation through {net.name}"
+    return {
+        "name": net.name, "title": title, "sizes": list(net.sizes), "layers": layers,
+        "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
+        "full": full, "example": ex, "verification": verification,
+        "diagram": diagram(d), "partial": n.partial,
+        "dL": n.frac(g.loss, g.loss).split("}{")[0] + "}",
+        "params": [g.latex[k] for k in g.params],
+        "n_params": len(g.params),
+    }
+
+
+__all__ = ["lesson_view", "Notation", "StepViews", "grad_of", "Local"]
