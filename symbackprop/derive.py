@@ -41,10 +41,16 @@ class Derivation:
 def tidy(expr: sp.Expr) -> sp.Expr:
     """The shorter of ``expr`` and its factored form, for small expressions only
     (BCE after a sigmoid: -(t/y - (1-t)/(1-y))/N · y(1-y) -> (y - t)/N)."""
-    if sp.count_ops(expr) > TIDY_MAX_OPS:
+    if not _has_denominator(expr) or sp.count_ops(expr) > TIDY_MAX_OPS:
         return expr
     f = sp.factor(expr)
     return f if sp.count_ops(f) < sp.count_ops(expr) else expr
+
+
+def _has_denominator(expr) -> bool:
+    """Something to cancel: a division by more than the sample count N."""
+    return any(p.exp.is_negative and p.base.free_symbols - {sp.Symbol("N", real=True)}
+               for p in expr.atoms(sp.Pow))
 
 
 def levels(graph: Graph) -> dict[str, int]:

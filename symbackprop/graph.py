@@ -23,6 +23,8 @@ class Node:
     inputs: tuple[str, ...] = ()
     expr: sp.Expr | None = None  # definition in the symbols of ``inputs``
     kind: str = "node"  # the naming kind: input, target, weight, bias, unit, loss, ...
+    # for a sum of products (linear, add): input -> its coefficient, the local derivative
+    coeffs: tuple[tuple[str, sp.Expr], ...] = ()
 
     def __repr__(self):
         return f"Node({self.name} = {self.op}({', '.join(self.inputs)}))"
@@ -59,6 +61,8 @@ class Graph:
     def local(self, of: str, wrt: str) -> sp.Expr:
         """∂of/∂wrt with the other inputs of ``of`` held fixed, in named form."""
         node = self.nodes[of]
+        if node.coeffs:  # ∂(Σ a_i w_i + b)/∂a_i = w_i, ∂/∂w_i = a_i, ∂/∂b = 1
+            return dict(node.coeffs)[wrt]
         d = sp.diff(node.expr, self.symbols[wrt])
         if node.op not in ("linear", "add"):
             d = d.subs(self.rewrites.get(of, {node.expr: self.symbols[of]}))
@@ -108,8 +112,8 @@ def _build_layered(net: Network) -> Graph:
     latex: dict[str, str] = {}
     rewrites: dict[str, dict] = {}
 
-    def add(q: Quantity, op: str, inputs=(), expr=None):
-        nodes[q.key] = Node(q.key, op, tuple(inputs), expr, q.kind)
+    def add(q: Quantity, op: str, inputs=(), expr=None, coeffs=()):
+        nodes[q.key] = Node(q.key, op, tuple(inputs), expr, q.kind, tuple(coeffs))
         latex[q.key] = q.latex
 
     def S(q: Quantity) -> sp.Symbol:
@@ -131,16 +135,18 @@ def _build_layered(net: Network) -> Graph:
         for j, h in enumerate(h_names):
             terms = [(prev[i], W[j][i]) for i in range(len(prev))]
             lin_inputs = [a.key for a, _ in terms] + [w.key for _, w in terms]
+            coeffs = [(a.key, S(w)) for a, w in terms] + [(w.key, S(a)) for a, w in terms]
             lin = sp.Add(*[S(a) * S(w) for a, w in terms])
             if B:
                 b = B[0] if layer.bias == "shared" else B[j]
                 lin += S(b)
                 lin_inputs.append(b.key)
+                coeffs.append((b.key, sp.Integer(1)))
             if not needs_z:
-                add(h, "linear", lin_inputs, lin)
+                add(h, "linear", lin_inputs, lin, coeffs)
                 continue
             z = z_names[j]
-            add(z, "linear", lin_inputs, lin)
+            add(z, "linear", lin_inputs, lin, coeffs)
             if softmax_out:
                 continue  # y_k = softmax(z)_k is added below, once all z exist
             if layer.residual:
@@ -149,7 +155,8 @@ def _build_layered(net: Network) -> Graph:
                     a = z
                 else:
                     add(a, layer.activation, [z.key], ops.FORWARD[layer.activation](S(z)))
-                add(h, "add", [prev[j].key, a.key], S(prev[j]) + S(a))
+                add(h, "add", [prev[j].key, a.key], S(prev[j]) + S(a),
+                    [(prev[j].key, sp.Integer(1)), (a.key, sp.Integer(1))])
             else:
                 add(h, layer.activation, [z.key], ops.FORWARD[layer.activation](S(z)))
         if softmax_out:

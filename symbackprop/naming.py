@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .errors import SpecError
 from .spec import Network
@@ -76,7 +77,7 @@ class Names:
             out += list(z) + list(a or ()) + list(h)
         return tuple(out) + self.params + (self.loss, self.count)
 
-    @property
+    @cached_property
     def by_key(self) -> dict[str, Quantity]:
         return {q.key: q for q in self.all()}
 

@@ -13,7 +13,7 @@ def lesson_files(net, seed: int = 0, templates: str | None = None) -> dict[str, 
     """{file name: content} for the lesson page of ``net``: Markdown, its SVG diagram,
     and a complete LaTeX document."""
     d = derive(build_graph(net))
-    report = check_gradients(d, seed=seed)
+    report = check_gradients(d, seed=seed, points=2)
     view = lesson_view(d, report)
     return {
         f"{net.name}.md": render("markdown", "markdown/lesson.md.j2", view, templates),

@@ -4,7 +4,11 @@
      "params": {"w_1^{[1]}": 0.1, ...}}
 
 One row per sample (a flat list is one sample); parameter names as the lesson prints
-them, braces around a one-character subscript optional."""
+them, braces around a one-character subscript optional. A graph spec (``kind = "graph"``)
+names its inputs, which are what its output is differentiated by:
+
+    {"inputs": {"x": -2, "y": 5, "z": -4}}
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import difflib
 import json
 import math
 from pathlib import Path
+
+import numpy as np
 
 from .errors import SpecError
 from .graph import Graph
@@ -35,6 +41,8 @@ def load_values(path: str | Path, g: Graph) -> Values:
 
 
 def parse_values(data, g: Graph, where: str = "values") -> Values:
+    if getattr(g.spec, "kind", "layers") == "graph":
+        return _graph_values(data, g, where)
     if not isinstance(data, dict):
         raise SpecError('expected an object {"inputs": ..., "targets": ..., "params": ...}', where)
     allowed = ("inputs", "targets", "params")
@@ -91,3 +99,28 @@ def _params(value, g: Graph, where) -> dict[str, float]:
     if missing:
         raise SpecError(f"params: missing {', '.join(missing)} (expected: {expected})", where)
     return out
+
+
+def _graph_values(data, g: Graph, where) -> Values:
+    """{"inputs": {name: value}} for a graph spec: the inputs travel as the parameters."""
+    expected = ", ".join(g.params)
+    shape = '{"inputs": {' + ", ".join(f'"{k}": ...' for k in g.params) + "}}"
+    if not isinstance(data, dict) or set(data) != {"inputs"} or not isinstance(data["inputs"], dict):
+        raise SpecError(f"expected {shape} (the inputs by name)", where)
+    # the spec's name (w0) or its printed form (w_0, w_{0}) as grad prints it
+    by_name = {k: k for k in g.params}
+    by_name.update({canonical_latex(g.latex[k]): k for k in g.params})
+    out = {}
+    for name, v in data["inputs"].items():
+        key = by_name.get(name) or by_name.get(canonical_latex(name))
+        if key is None:
+            near = difflib.get_close_matches(name, list(g.params), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise SpecError(f"inputs: unknown input {name!r}{hint} (expected: {expected})", where)
+        if key in out:
+            raise SpecError(f"inputs: {key!r} is given twice", where)
+        out[key] = _number(v, f"inputs {name!r}", where)
+    missing = [k for k in g.params if k not in out]
+    if missing:
+        raise SpecError(f"inputs: missing {', '.join(missing)} (expected: {expected})", where)
+    return Values(np.zeros((1, 0)), None, out)

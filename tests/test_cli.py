@@ -126,9 +126,30 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path):
 def test_gallery_is_up_to_date(tmp_path, capsys):
     """output/ is committed; regenerate it and fail on drift
     (regenerate with: symbackprop lesson easynet -o output)."""
-    for name in ("easynet",):
+    from symbackprop.spec import presets
+
+    assert {"easynet", "sigmoid222", "deep", "softmax"} <= set(presets())
+    for name in presets():
         assert main(["lesson", name, "-o", str(tmp_path)]) == 0
         for ext in ("md", "svg", "tex"):
             fresh = (tmp_path / f"{name}.{ext}").read_text()
             committed = (ROOT / "output" / f"{name}.{ext}").read_text()
             assert fresh == committed, f"output/{name}.{ext} drifted: regenerate the gallery"
+
+
+def test_grad_reproduces_mazur_worked_example(capsys):
+    """Matt Mazur, "A Step by Step Backpropagation Example" (2015): the sigmoid222 preset
+    with his values; E_total, dE/dw5, dE/dw1 and the weights after one step with
+    learning rate 0.5, to the digits the post prints."""
+    values = Path(__file__).with_name("data") / "mazur_values.json"
+    code, out, _ = run(capsys, "grad", "sigmoid222", "--at", str(values), "--json", "--lr", "0.5")
+    assert code == 0
+    got = json.loads(out)
+    assert round(got["loss"], 9) == 0.298371109
+    assert round(got["gradients"]["w_5"], 9) == 0.082167041
+    assert round(got["gradients"]["w_1"], 9) == 0.000438568
+    published = {"w_5": 0.35891648, "w_6": 0.408666186, "w_7": 0.511301270, "w_8": 0.561370121,
+                 "w_1": 0.149780716, "w_2": 0.19956143, "w_3": 0.24975114, "w_4": 0.29950229}
+    for name, v in published.items():
+        digits = len(repr(v).split(".")[1])
+        assert round(got["updated"][name], digits) == v, name

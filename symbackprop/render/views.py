@@ -80,9 +80,42 @@ def svg_label(latex: str) -> list[tuple[str, str]]:
     return parts
 
 
+def _is_graph(g) -> bool:
+    return getattr(g.spec, "kind", "layers") == "graph"
+
+
+def graph_diagram(d: Derivation) -> dict:
+    """A graph spec's DAG, left to right by level (inputs first), edges unlabelled."""
+    from ..derive import levels
+
+    g = d.graph
+    lv = levels(g)
+    columns = [[k for k in g.nodes if lv[k] == c] for c in range(max(lv.values()) + 1)]
+    height = max(len(c) for c in columns)
+    nodes, pos = [], {}
+    for c, col in enumerate(columns):
+        for r, k in enumerate(col):
+            y = r + (height - len(col)) / 2
+            pos[k] = (c, y)
+            latex = g.latex[k]
+            svg = [(k, "")] if latex.startswith("\\") else svg_label(latex)
+            nodes.append({"id": k, "latex": latex, "x": c, "y": y, "svg": svg,
+                          "kind": g.nodes[k].kind})
+    edges = []
+    for k, node in g.nodes.items():
+        for i in node.inputs:
+            (x0, y0), (x1, y1) = pos[i], pos[k]
+            edges.append({"src": i, "dst": k, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
+                          "label": False, "latex": "", "svg": [], "skip": False})
+    return {"nodes": nodes, "edges": edges, "columns": len(columns), "rows": height,
+            "layers": [{"x": c, "activation": ""} for c in range(len(columns))]}
+
+
 def diagram(d: Derivation) -> dict:
     """Positions of the units and the labelled edges, for the SVG and TikZ templates."""
     g = d.graph
+    if _is_graph(g):
+        return graph_diagram(d)
     net = g.spec
     table = g.table
     columns = [table.inputs] + list(table.units)
@@ -137,9 +170,25 @@ def forward_equations(n: Notation) -> list[dict]:
     return rows
 
 
+def graph_output_view(n: Notation) -> dict:
+    """A graph spec has no loss: its output is what is differentiated. Same keys as
+    loss_view; ``total`` is the output in the inputs alone when that stays short."""
+    g = n.g
+    name = g.latex[g.loss]
+    term = f"{name} = {n.tex(g.nodes[g.loss].expr)}"
+    total = term
+    flat = g.flat(g.loss) if g.size() <= 200 else None
+    if flat is not None and sp.count_ops(flat) <= EXPAND_MAX_OPS:
+        total = f"{name} = {n.tex(flat)}"
+    return {"total": total, "term": term, "name": f"output ${name}$", "has_mean": False,
+            "latex": name, "softmax": False, "graph": True}
+
+
 def loss_view(n: Notation) -> dict:
     g = n.g
     net = g.spec
+    if _is_graph(g):
+        return graph_output_view(n)
     node = g.nodes[g.loss]
     term = n.tex(node.expr)
     lname = g.latex[g.loss]
@@ -239,6 +288,13 @@ def example_values(d: Derivation) -> Values:
     """The worked example: the spec's [example], else seeded round numbers."""
     g, net = d.graph, d.graph.spec
     ex = getattr(net, "example", None)
+    if _is_graph(g):
+        if ex is not None:
+            return Values(np.zeros((1, 0)), None, dict(ex))
+        rng = np.random.default_rng(7)
+        lo, hi = (0.5, 2.0) if net.positive_domain() else (-2.0, 2.0)
+        return Values(np.zeros((1, 0)), None,
+                      {k: float(np.round(rng.uniform(lo, hi), 1) or 1.0) for k in g.params})
     by_latex = g.table.by_latex() if g.table else {}
     if ex is not None:
         from ..naming import canonical_latex
@@ -267,17 +323,24 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
     cache: dict = {}
     expand = g.size() <= 200
     views = StepViews(n, env, cache, expand)
-    steps = [views.view(s) for s in d.steps]
-    seen_layers = set()
-    for sv, s in zip(steps, d.steps):
-        sv["is_param"] = s.wrt in d.gradients
-        layer = g.table.by_key[s.wrt].layer if g.table and sv["is_param"] else None
-        sv["first_of_layer"] = sv["is_param"] and layer not in seen_layers
-        seen_layers.add(layer)
     full = net.detail == "all" or len(d.gradients) <= FULL_PAGE_MAX_PARAMS
-    layers = [{"index": l, "size": layer.size, "activation": layer.activation,
-               "bias": layer.bias, "residual": layer.residual}
-              for l, layer in enumerate(net.layers, 1)]
+    steps, seen = [], set()
+    for s in d.steps:
+        is_param = s.wrt in d.gradients
+        # a large page derives one parameter and one branching sum per layer in full
+        q = g.table.by_key.get(s.wrt) if g.table else None
+        group = (type(s).__name__, is_param, q.layer if q else None)
+        shown = full or group not in seen
+        seen.add(group)
+        sv = views.view(s) if shown else {
+            "wrt": g.latex[s.wrt], "result": n.tex(s.expr), "number": number(views.value(s))}
+        sv.update(is_param=is_param, first_of_layer=shown)
+        steps.append(sv)
+    graph = _is_graph(g)
+    layers = [] if graph else [
+        {"index": l, "size": layer.size, "activation": layer.activation,
+         "bias": layer.bias, "residual": layer.residual}
+        for l, layer in enumerate(net.layers, 1)]
     ex = {
         "inputs": [{"name": g.latex[k], "value": number(values.inputs[0, i])}
                    for i, k in enumerate(g.inputs)],
@@ -287,6 +350,8 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
         "nodes": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                   for k, node in g.nodes.items() if node.op != "leaf"],
     }
+    if graph:  # a graph's inputs are what it is differentiated by: shown as its inputs
+        ex["inputs"], ex["params"] = ex["params"], []
     verification = None
     if report is not None:
         verification = {
@@ -300,7 +365,10 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
         }
     title = net.title or f"Backpropagation through {net.name}"
     return {
-        "name": net.name, "title": title, "sizes": list(net.sizes), "layers": layers,
+        "name": net.name, "title": title, "layers": layers,
+        "sizes": [len(g.params)] if graph else list(net.sizes),
+        "graph": {"inputs": [g.latex[k] for k in g.params], "output": g.latex[g.loss],
+                  "nodes": [g.latex[k] for k in g.computed]} if graph else None,
         "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
         "full": full, "example": ex, "verification": verification,
         "diagram": diagram(d), "partial": n.partial,

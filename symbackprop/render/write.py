@@ -21,6 +21,7 @@ def write_all(folder: str | Path, files: dict[str, str | bytes]) -> list[Path]:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
             os.replace(tmp, target)
         except BaseException:
             if os.path.exists(tmp):
@@ -28,3 +29,9 @@ def write_all(folder: str | Path, files: dict[str, str | bytes]) -> list[Path]:
             raise
         written.append(target)
     return written
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
