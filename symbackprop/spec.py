@@ -52,6 +52,7 @@ class Example:
     inputs: tuple[float, ...]
     targets: tuple[float, ...]
     params: tuple[tuple[str, float], ...]  # (LaTeX name, value), in any order
+    learning_rate: float | None = None  # show one gradient-descent step
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,12 @@ class _Reader:
         )
 
     def example(self, data, net) -> Example:
-        self.check_keys(data, ("inputs", "targets", "params"), "example", what="[example]")
+        self.check_keys(data, ("inputs", "targets", "params", "learning_rate"), "example",
+                        what="[example]")
+        lr = data.get("learning_rate")
+        if lr is not None and (not _is_number(lr) or lr <= 0):
+            self.fail("[example] learning_rate must be a positive number", "example",
+                      "learning_rate")
         for key, count in (("inputs", net.inputs), ("targets", net.outputs)):
             vals = data.get(key)
             if not isinstance(vals, list) or len(vals) != count or not all(
@@ -292,6 +298,7 @@ class _Reader:
             inputs=tuple(float(v) for v in data["inputs"]),
             targets=tuple(float(v) for v in data["targets"]),
             params=tuple((k, float(v)) for k, v in params.items()),
+            learning_rate=None if lr is None else float(lr),
         )
 
 

@@ -14,6 +14,7 @@ import sympy as sp
 from ..derive import Derivation, expanded
 from ..numeric import Values, forward
 from ..steps import Chain, Cite, Local, Step, Sum, grad_of
+from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
 # Show the expansion down to inputs and weights only while it stays readable.
@@ -350,6 +351,14 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
         "nodes": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                   for k, node in g.nodes.items() if node.op != "leaf"],
     }
+    lr = getattr(getattr(net, "example", None), "learning_rate", None)
+    ex["step"] = None
+    if lr is not None and not graph:
+        ex["step"] = {"lr": number(lr), "rows": [
+            {"name": g.latex[k], "old": number(values.params[k]),
+             "grad": number(views.value(d.gradients[k])),
+             "new": number(values.params[k] - lr * views.value(d.gradients[k]))}
+            for k in g.params]}
     if graph:  # a graph's inputs are what it is differentiated by: shown as its inputs
         ex["inputs"], ex["params"] = ex["params"], []
     verification = None
@@ -372,7 +381,7 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
         "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
         "full": full, "example": ex, "verification": verification,
         "diagram": diagram(d), "partial": n.partial,
-        "dL": n.frac(g.loss, g.loss).split("}{")[0] + "}",
+        "matrix": None if graph else matrix_view(d, values),
         "params": [g.latex[k] for k in g.params],
         "n_params": len(g.params),
     }

@@ -1,0 +1,87 @@
+"""The vectorized equations of a layered network, with the shape of every term, and the
+δ vectors at the worked example (from matrix.py, checked against the scalar steps)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..derive import Derivation
+from ..matrix import compile_layers
+from ..numeric import Values, evaluate
+from .printer import number
+
+ACT_PRIME = {
+    "identity": "1",
+    "sigmoid": r"\sigma(\mathbf{z}^{[{l}]})\odot\left(1 - \sigma(\mathbf{z}^{[{l}]})\right)",
+    "tanh": r"1 - \tanh^2(\mathbf{z}^{[{l}]})",
+    "relu": r"\mathbb{1}\left[\mathbf{z}^{[{l}]} > 0\right]",
+    "leaky_relu": r"\mathbb{1}\left[\mathbf{z}^{[{l}]} > 0\right] + 0.01\,\mathbb{1}\left[\mathbf{z}^{[{l}]} \le 0\right]",
+    "softplus": r"\sigma(\mathbf{z}^{[{l}]})",
+}
+
+
+def _v(name, l):
+    return rf"\mathbf{{{name}}}^{{[{l}]}}"
+
+
+def matrix_view(d: Derivation, values: Values) -> dict | None:
+    g = d.graph
+    net = g.spec
+    if getattr(net, "kind", "layers") != "layers":
+        return None
+    L = len(net.layers)
+    sizes = net.sizes
+    forward, backward, shapes = [], [], []
+    for l, layer in enumerate(net.layers, 1):
+        b = {"none": "", "per_unit": rf" + \mathbf{{b}}^{{[{l}]}}",
+             "shared": rf" + b^{{[{l}]}}\mathbf{{1}}"}[layer.bias]
+        prev = r"\mathbf{x}" if l == 1 else _v("h", l - 1)
+        forward.append(rf"{_v('z', l)} &= W^{{[{l}]}} {prev}{b}")
+        act = r"\operatorname{softmax}" if (l == L and net.loss == "softmax_ce") else \
+            {"identity": "", "sigmoid": r"\sigma", "tanh": r"\tanh"}.get(layer.activation,
+                                                                        rf"\operatorname{{{layer.activation}}}")
+        f = rf"{act}\left({_v('z', l)}\right)" if act else _v("z", l)
+        forward.append(rf"{_v('h', l)} &= {prev + ' + ' if layer.residual else ''}{f}")
+        shapes.append({"layer": l, "W": f"{sizes[l]} \\times {sizes[l - 1]}",
+                       "vec": f"{sizes[l]} \\times 1", "prev": f"{sizes[l - 1]} \\times 1"})
+    # backward, from the output down
+    g_out = rf"\mathbf{{g}}^{{[{L}]}}"
+    fused = net.loss in ("softmax_ce", "bce") and not net.layers[-1].residual
+    if fused:
+        yhat = r"\hat{\mathbf{y}}" if net.loss == "softmax_ce" else _v("h", L)
+        backward.append(rf"\boldsymbol{{\delta}}^{{[{L}]}} &= \frac{{1}}{{N}}\left({yhat} - \mathbf{{y}}\right)")
+    else:
+        grad = {"mse": rf"-\frac{{2}}{{N}}\left(\mathbf{{y}} - {_v('h', L)}\right)",
+                "half_sse": rf"-\left(\mathbf{{t}} - {_v('h', L)}\right)",
+                "bce": rf"\frac{{1}}{{N}}\left(\frac{{1 - \mathbf{{y}}}}{{1 - {_v('h', L)}}} - "
+                       rf"\frac{{\mathbf{{y}}}}{{{_v('h', L)}}}\right)"}[net.loss]
+        backward.append(rf"{g_out} &= \nabla_{{{_v('h', L)}}} {g.latex[g.loss]} = {grad}")
+    for l in range(L, 0, -1):
+        layer = net.layers[l - 1]
+        if not (l == L and fused):
+            prime = ACT_PRIME[layer.activation].replace("{l}", str(l))
+            rhs = rf"\mathbf{{g}}^{{[{l}]}}" if prime == "1" else \
+                rf"\mathbf{{g}}^{{[{l}]}} \odot {prime}"
+            backward.append(rf"\boldsymbol{{\delta}}^{{[{l}]}} &= {rhs}")
+        prev = r"\mathbf{x}" if l == 1 else _v("h", l - 1)
+        backward.append(rf"\frac{{\partial {g.latex[g.loss]}}}{{\partial W^{{[{l}]}}}} &= "
+                        rf"\boldsymbol{{\delta}}^{{[{l}]}} \left({prev}\right)^{{T}}")
+        if layer.bias == "per_unit":
+            backward.append(rf"\frac{{\partial {g.latex[g.loss]}}}{{\partial \mathbf{{b}}^{{[{l}]}}}} &= "
+                            rf"\boldsymbol{{\delta}}^{{[{l}]}}")
+        elif layer.bias == "shared":
+            backward.append(rf"\frac{{\partial {g.latex[g.loss]}}}{{\partial b^{{[{l}]}}}} &= "
+                            rf"\mathbf{{1}}^{{T}}\boldsymbol{{\delta}}^{{[{l}]}}")
+        if l > 1:
+            skip = rf" + \mathbf{{g}}^{{[{l}]}}" if layer.residual else ""
+            backward.append(rf"\mathbf{{g}}^{{[{l - 1}]}} &= \left(W^{{[{l}]}}\right)^{{T}}"
+                            rf" \boldsymbol{{\delta}}^{{[{l}]}}{skip}")
+    # numbers: δ^{[l]} at the worked example, and the check against the scalar steps
+    program = compile_layers(d)
+    _, grads, deltas = program.run(values)
+    _, scalar = evaluate(d, values)
+    worst = max((abs(grads[k] - v) for k, v in scalar.items()), default=0.0)
+    vectors = [{"layer": l + 1, "entries": r" \\ ".join(number(v) for v in delta[0])}
+               for l, delta in enumerate(deltas)]
+    return {"forward": forward, "backward": backward, "shapes": shapes, "deltas": vectors,
+            "agreement": f"{worst:.1e}", "L": L}
