@@ -99,7 +99,14 @@ def cmd_grad(args) -> int:
     net, d = _derive(args.spec)
     g = d.graph
     values = load_values(args.at, g)
-    loss, grads = evaluate(d, values)
+    if getattr(net, "kind", "layers") == "layers":
+        from .matrix import compile_layers
+
+        # the derivation compiled to per-layer matrix code: one pass for the whole batch
+        loss, grads, _ = compile_layers(d).run(values)
+        grads = {k: grads[k] for k in g.params}
+    else:
+        loss, grads = evaluate(d, values)
     out = {"loss": loss, "gradients": {g.latex[k]: v for k, v in grads.items()}}
     if args.lr is not None:
         out["updated"] = {g.latex[k]: values.params[k] - args.lr * grads[k] for k in grads}
