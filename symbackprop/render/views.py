@@ -19,6 +19,7 @@ from .printer import LessonPrinter, number
 
 # Show the expansion down to inputs and weights only while it stays readable.
 EXPAND_MAX_OPS = 60
+EXPAND_MAX_CHARS = 400
 # Above this many parameters a page shows one derivation per layer and a table of the rest.
 FULL_PAGE_MAX_PARAMS = 40
 # Diagrams label edges only while they are few enough to read.
@@ -57,6 +58,11 @@ class Notation:
     def frac(self, of: str, wrt: str) -> str:
         dd = r"\partial " if self.partial else "d"
         return rf"\frac{{{dd}{self.g.latex[of]}}}{{{dd}{self.g.latex[wrt]}}}"
+
+    def slash(self, of: str, wrt: str) -> str:
+        """dL/dw_1^{[1]}: the derivative inline, for headings."""
+        dd = r"\partial " if self.partial else "d"
+        return rf"{dd}{self.g.latex[of]}/{dd}{self.g.latex[wrt]}"
 
     def numbers(self, expr, env) -> str:
         """``expr`` with each symbol replaced by its value at the worked example."""
@@ -248,6 +254,7 @@ class StepViews:
                                else f["number"] for f in factors)
         return {
             "kind": "chain", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
+            "heading": n.slash(s.of, s.wrt),
             "chain": " ".join(f["label"] for f in factors), "factors": factors,
             "product": product, "result": n.tex(s.expr),
             "simplified": sp.srepr(s.expr) != sp.srepr(s.product),
@@ -261,6 +268,7 @@ class StepViews:
         consumers = [n.g.latex[t.factors[-1].of] for t in s.terms]
         return {
             "kind": "sum", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
+            "heading": n.slash(s.of, s.wrt),
             "terms": terms, "consumers": consumers,
             "sum": " + ".join(t["chain"] for t in terms), "result": n.tex(s.expr),
             "expanded": self._expanded(s),
@@ -278,6 +286,8 @@ class StepViews:
             return None
         e = sp.factor(e) if sp.count_ops(e) < 30 else e
         shown = self.n.tex(e)
+        if len(shown) > EXPAND_MAX_CHARS:  # a wall of symbols teaches nothing
+            return None
         return None if shown == self.n.tex(s.expr) else shown
 
 
