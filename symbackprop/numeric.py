@@ -8,7 +8,6 @@ import sympy as sp
 
 from . import ops
 from .derive import Derivation
-from .errors import SpecError
 
 MODULES = [ops.NUMPY, "numpy"]
 
@@ -85,13 +84,3 @@ def _reducer(g):
     if loss is not None and not loss.has_mean:
         return lambda a: float(np.mean(a))
     return lambda a: float(np.sum(a))
-
-
-def check_values(d: Derivation, values: Values, where="values"):
-    g = d.graph
-    if values.inputs.shape[1] != len(g.inputs):
-        raise SpecError(f"inputs: each sample needs {len(g.inputs)} values, "
-                        f"got {values.inputs.shape[1]}", where)
-    if values.targets.shape[1] != len(g.targets) or values.targets.shape[0] != values.n:
-        raise SpecError(f"targets: need {values.n} rows of {len(g.targets)} values", where)
-    return values

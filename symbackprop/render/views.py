@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..derive import Derivation, expanded
 from ..numeric import Values, forward
-from ..steps import Chain, Cite, Local, Step, Sum, grad_of
+from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
@@ -42,8 +42,6 @@ class Notation:
         self.partial = getattr(getattr(g.spec, "notation", None), "derivative", "d") == "partial"
         names = {g.sym(k): v for k, v in g.latex.items()}
         for k in d.deltas:
-            from ..steps import grad_symbol
-
             names[grad_symbol(d.loss, k)] = self.frac(d.loss, k)
         self.names = names
         loss = getattr(g.spec, "loss", None)
@@ -397,4 +395,4 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
     }
 
 
-__all__ = ["lesson_view", "Notation", "StepViews", "grad_of", "Local"]
+__all__ = ["lesson_view", "Notation", "StepViews"]
