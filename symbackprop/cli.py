@@ -3,6 +3,7 @@
     symbackprop lesson SPEC [-o DIR]        lesson pages (.md + .svg, .tex)
     symbackprop verify SPEC [--seed S]      derivation vs sympy.diff, NumPy, finite differences
     symbackprop grad SPEC --at VALUES.json [--json] [--lr ETA]
+    symbackprop exam SPEC --variants N --seed S [-o DIR]   exam sheets, answer keys, Moodle XML
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     lesson.add_argument("--seed", type=int, default=0, help="seed of the verification points")
     lesson.add_argument("--all", action="store_true",
                         help="derive every parameter in full, even for a large network")
+    deep = lesson.add_argument_group(
+        "the deep preset's page (vanishing and exploding gradients, residual connections)")
+    deep.add_argument("--depth", metavar="L", help="hidden layers (default 5)")
+    deep.add_argument("--width", metavar="W", help="units per hidden layer (default 1)")
+    deep.add_argument("--activation", metavar="ACT", help="sigmoid (default), tanh or relu")
+    deep.add_argument("--scale", metavar="S",
+                      help="weight scale of the plotted numbers (default 1): weights ~ N(0, S^2/fan-in)")
+    deep.add_argument("--residual", action="store_true",
+                      help="skip connections in the page's network (the comparisons show both)")
 
     verify = sub.add_parser("verify", help="check every derived gradient three ways")
     verify.add_argument("spec")
@@ -37,6 +47,34 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument("--json", action="store_true", help="print JSON")
     grad.add_argument("--lr", type=float, metavar="ETA",
                       help="also print the parameters after one gradient-descent step")
+
+    check = sub.add_parser("check", help="judge every equation of hand derivations")
+    check.add_argument("spec", help="a preset name or a TOML file")
+    check.add_argument("files", nargs="+", metavar="FILE",
+                       help="Markdown, LaTeX or plain-text files, or folders of them")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--jobs", type=int, metavar="N", help="check N files at a time (batch)")
+    check.add_argument("-o", "--output", metavar="DIR",
+                       help="batch: folder for the reports and summary (default check-reports/)")
+
+    exam = sub.add_parser("exam", help="exam variants with worked answer keys and a Moodle export")
+    exam.add_argument("spec", help="a preset name or a TOML file")
+    exam.add_argument("--variants", type=int, default=1, metavar="N",
+                      help="how many variants, each with its own values (default 1)")
+    exam.add_argument("--seed", type=int, default=0, metavar="S",
+                      help="seed of the values: the same seed gives the same files (default 0)")
+    exam.add_argument("--questions", metavar="KINDS",
+                      help="comma-separated question kinds, in order: forward, chain, expression, "
+                           "gradient, update; KIND:NAME fixes the parameter (gradient:w_5); "
+                           "default: forward,chain,expression,gradient,update")
+    exam.add_argument("--title", help="title of the sheets (plain text)")
+    exam.add_argument("--course", help="course line under the title (plain text)")
+    exam.add_argument("--instructions", help="instructions on every sheet (plain text; a blank "
+                                             "line starts a paragraph)")
+    exam.add_argument("--no-pdf", action="store_true",
+                      help="do not run pdflatex (PDFs are built when it is on the PATH)")
+    exam.add_argument("-o", "--output", metavar="DIR",
+                      help="output folder (default: output/exam/<name>/)")
     return p
 
 
@@ -62,13 +100,23 @@ def _derive(spec_arg):
 def cmd_lesson(args) -> int:
     from dataclasses import replace
 
-    from .pages import lesson_files
+    from .pages import DEEP_PRESET, deep_files, lesson_files
     from .render.write import write_all
+    from .vanishing import deep_network, parse_options
 
+    raw = {k: getattr(args, k) for k in ("depth", "width", "activation", "scale", "residual")}
+    given = [f"--{k}" for k, v in raw.items() if v not in (None, False)]
     net = specs.load(args.spec)
+    deep = args.spec == DEEP_PRESET and net.name == DEEP_PRESET
+    if given and not deep:
+        raise SpecError(f"{', '.join(given)} only apply to the deep preset's page "
+                        f"(symbackprop lesson {DEEP_PRESET}), not to {args.spec}")
+    if deep:
+        net, options = deep_network(net, **parse_options(**raw))
     if args.all:
         net = replace(net, detail="all")
-    files = lesson_files(net, seed=args.seed)  # everything rendered before anything is written
+    # everything rendered before anything is written
+    files = deep_files(net, options, seed=args.seed) if deep else lesson_files(net, seed=args.seed)
     for path in write_all(args.output, files):
         print(path)
     return 0
@@ -83,7 +131,7 @@ def cmd_verify(args) -> int:
     print(f"{'parameter':<{width}} {'symbolic':<18} {'derived':>14} {'NumPy':>14} "
           f"{'finite diff':>14} {'error':>8}")
     for r in report.rows:
-        print(f"{'dL/d' + r.name:<{width}} {r.symbolic:<18} {r.derived:>14.8g} "
+        print(f"{'d' + d.graph.latex[d.loss] + '/d' + r.name:<{width}} {r.symbolic:<18} {r.derived:>14.8g} "
               f"{r.reference:>14.8g} {r.finite_diff:>14.8g} {max(r.error_ref, r.error_fd):>8.1e}")
     print(report.summary())
     for f in report.failures:
@@ -122,7 +170,41 @@ def cmd_grad(args) -> int:
     return 0
 
 
-COMMANDS = {"lesson": cmd_lesson, "verify": cmd_verify, "grad": cmd_grad}
+def cmd_check(args) -> int:
+    from .check.command import run
+
+    return run(args)
+
+
+def cmd_exam(args) -> int:
+    from pathlib import Path
+
+    from .exam import PdfError, exam_files, latex_engine
+    from .render.write import write_all
+
+    net = specs.load(args.spec)
+    pdf = not args.no_pdf and latex_engine() is not None
+    error = None
+    try:  # everything rendered (and compiled) before anything is written
+        files = exam_files(net, variants=args.variants, seed=args.seed, questions=args.questions,
+                           title=args.title, course=args.course,
+                           instructions=args.instructions, pdf=pdf)
+    except PdfError as exc:
+        files, error = exc.files, exc
+    folder = Path(args.output or Path("output", "exam", net.name))
+    for path in write_all(folder, files):
+        print(path)
+    for name in ("questions.pdf", "key.pdf"):  # a PDF of an earlier run would be stale
+        if name not in files and (folder / name).exists():
+            (folder / name).unlink()
+    if error:
+        print(f"symbackprop: error: {error} (the other files were written)", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS = {"lesson": cmd_lesson, "verify": cmd_verify, "grad": cmd_grad, "check": cmd_check,
+            "exam": cmd_exam}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,8 +24,6 @@ class sigmoid(sp.Function):
     def fdiff(self, argindex=1):
         return SLOPE["sigmoid"](self, self.args[0])
 
-    def _latex(self, printer):
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
 
 
 class relu(sp.Function):
@@ -34,8 +32,6 @@ class relu(sp.Function):
     def fdiff(self, argindex=1):
         return SLOPE["relu"](self, self.args[0])
 
-    def _latex(self, printer):
-        return rf"\operatorname{{relu}}\left({printer._print(self.args[0])}\right)"
 
 
 class leaky_relu(sp.Function):
@@ -44,8 +40,6 @@ class leaky_relu(sp.Function):
     def fdiff(self, argindex=1):
         return SLOPE["leaky_relu"](self, self.args[0])
 
-    def _latex(self, printer):
-        return rf"\operatorname{{lrelu}}\left({printer._print(self.args[0])}\right)"
 
 
 class softplus(sp.Function):
@@ -54,8 +48,6 @@ class softplus(sp.Function):
     def fdiff(self, argindex=1):
         return SLOPE["softplus"](self, self.args[0])
 
-    def _latex(self, printer):
-        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
 
 
 def _step(z):

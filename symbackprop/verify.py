@@ -141,12 +141,16 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
     return report
 
 
+# A graph spec's output is checked symbolically while its flattened tree stays this small.
+GRAPH_SYMBOLIC_MAX_SIZE = 100
+
+
 def _graph_oracle(net):
     """f(values) -> output, and the arguments of relu/abs, with NumPy alone
     (``formula.evaluate`` of the parsed formulas; no SymPy)."""
+    from .formula import Call
     from .formula import evaluate as np_eval
     from .formula_spec import KINK_FUNCTIONS, walk
-    from .formula import Call
 
     trees = net.trees()
     kinks = {k: [n.arg for n in walk(t) if type(n) is Call and n.fn in KINK_FUNCTIONS]
@@ -176,6 +180,8 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
     (five-point) difference stands in for the reference, a central difference for the
     finite-difference column. Points where a value is not finite, or where a relu/abs
     argument is within a step of its kink, are skipped and redrawn."""
+    from .formula_graph import flat_size
+
     g, net = d.graph, d.graph.spec
     run = _graph_oracle(net)
     rng = np.random.default_rng(seed)
@@ -191,7 +197,7 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
         loss, derived = evaluate(d, Values(np.zeros((1, 0)), None, at))
         ref, fd = {}, {}
         for k in keys:
-            h = 1e-3 * max(1.0, abs(at[k]))
+            h = 1e-4 * max(1.0, abs(at[k]))
             shifted = dict(at)
             shifted[k] = at[k] + h * np.array([-2.0, -1.0, 1.0, 2.0])
             with np.errstate(all="ignore"):
@@ -225,6 +231,8 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
     if point < points:
         report.failures.append(f"only {point} of {points} random points gave finite values "
                                "away from relu/abs kinks")
+    # flattening shared nodes grows exponentially with depth: sized on the graph first
+    symbolic = symbolic and flat_size(g, g.loss) <= GRAPH_SYMBOLIC_MAX_SIZE
     for row in report.rows if symbolic else ():
         row.symbolic = symbolic_check(d, row.param, seed)
         if row.symbolic == "DIFFERENT":

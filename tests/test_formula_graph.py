@@ -245,9 +245,10 @@ def test_lesson_command(tmp_path, capsys):
     code, out, err = run(capsys, "lesson", "circuit", "-o", str(tmp_path))
     assert code == 0, err
     md = (tmp_path / "circuit.md").read_text()
-    for x in "xyz":
-        assert f"### $\\frac{{df}}{{d{x}}}$" in md
-    assert r"\frac{df}{dx} = \frac{df}{dq} \frac{dq}{dx}" in md
+    for x in "xy":  # each input's derivation, chain and result
+        assert rf"\frac{{df}}{{d{x}}} = \frac{{df}}{{dq}} \frac{{dq}}{{d{x}}}" in md
+        assert rf"\frac{{df}}{{d{x}}} = z \cdot 1 = z" in md
+    assert "\\frac{df}{dz} = q\n" in md
     assert r"At the worked example: $\frac{df}{dx} = \left(-4\right) \cdot 1 = -4$." in md
     assert r"At the worked example: $\frac{df}{dz} = 3 = 3$." in md
     svg = (tmp_path / "circuit.svg").read_text()
@@ -262,5 +263,4 @@ def test_lesson_of_neuron_has_every_input(tmp_path, capsys):
     assert code == 0, err
     md = (tmp_path / "out" / "neuron.md").read_text()
     for name in ("w_0", "x_0", "w_1", "x_1", "w_2"):
-        assert f"### $\\frac{{df}}{{d{name}}}$" in md
-    assert r"\frac{df}{d\mathrm{dot}}" in md
+        assert rf"\frac{{df}}{{d{name}}} = \frac{{df}}{{d\mathrm{{dot}}}} \frac{{d\mathrm{{dot}}}}{{d{name}}}" in md

@@ -1,0 +1,71 @@
+"""Checking hand derivations: every equation of a page judged against the network.
+
+    check_equation(spec, text) -> Result      one equation (LaTeX or plain ASCII)
+    check_file(spec, path) -> list[Result]    every equation of a .md, .tex or .txt file
+
+``spec`` is a preset name, a TOML path, or a loaded network. The pipeline:
+extract (blocks and line numbers) -> grammar (lark, never eval) -> parse (names resolved
+in the network's table) -> judge (numbers at random points, the CAS's derivatives) ->
+diagnose (the common mistakes) -> report (text and JSON).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .extract import InputError, extract, kind_of, read
+from .judge import Result, judge_equation
+from .parse import mode_of
+from .truth import Truth
+
+_TRUTHS: dict = {}
+
+
+def truth_of(spec) -> Truth:
+    """The network's Truth, built once per spec (a preset name, a TOML path, a network)."""
+    if isinstance(spec, Truth):
+        return spec
+    key = str(spec) if isinstance(spec, (str, Path)) else spec
+    try:
+        hit = _TRUTHS.get(key)
+    except TypeError:  # an unhashable spec object
+        key, hit = id(spec), None
+    if hit is None:
+        from .. import spec as specs
+
+        net = specs.load(spec) if isinstance(spec, (str, Path)) else spec
+        hit = _TRUTHS[key] = Truth(net)
+    return hit
+
+
+def check_equation(spec, text: str, *, mode: str | None = None) -> Result:
+    """One equation, e.g. ``\\frac{dL}{dy_{pred}} = -\\frac{2}{N}(y_{true} - y_{pred})``
+    or ``dL/dw1[1] = -2*w1[2]*x1/N*(y_true - y_pred)``."""
+    text = str(text)
+    return judge_equation(truth_of(spec), text.strip(), mode=mode or mode_of(text))
+
+
+def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>") -> list[Result]:
+    truth = truth_of(spec)
+    out = []
+    from .extract import MAX_EQUATIONS
+
+    eqs = extract(text, kind)
+    for eq in eqs[:MAX_EQUATIONS]:
+        out.append(judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
+                                  text_only=eq.text_only))
+    if len(eqs) > MAX_EQUATIONS:
+        eq = eqs[MAX_EQUATIONS]
+        out.append(Result(file, eq.line, eq.text, "text", "error",
+                          f"more than {MAX_EQUATIONS} equations: the rest are not checked"))
+    return out
+
+
+def check_file(spec, path) -> list[Result]:
+    """Every equation of a Markdown, LaTeX or plain-text file, in file order.
+    Raises InputError when the file cannot be read."""
+    return check_text(spec, read(path), kind_of(path), file=str(path))
+
+
+__all__ = ["InputError", "Result", "Truth", "check_equation", "check_file", "check_text",
+           "truth_of"]

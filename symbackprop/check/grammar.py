@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 
-MAX_CHARS = 4000          # characters of one equation
+MAX_CHARS = 5000          # characters of one equation
 MAX_DEPTH = 40            # nesting of groups, calls, fractions, signs and powers
 MAX_DIGITS = 15           # digits of a number literal
 MAX_EXPONENT = 64         # |e| of a constant exponent
@@ -196,7 +196,7 @@ LATEX = _COMMON + r"""
     | FRAC LBRACE DIFF LPAR sum RPAR RBRACE LBRACE DIFF NAME RBRACE -> dexpr
     | FRAC LBRACE DIFF RBRACE LBRACE DIFF NAME RBRACE factor    -> dapply
     | SQRT LBRACE sum RBRACE    -> sqrt
-    | SUMOP product             -> sumop
+    | SUMOP term                -> sumop
     | INDICATOR LBRACK sum REL sum RBRACK -> indicator
 POW: "^"
 PRIME: "'"
@@ -573,8 +573,10 @@ def normalize_latex(text: str) -> str:
     return s
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str, mode: str = "latex"):
-    """The AST of one side of an equation. Raises ParseError with a message and column."""
+    """The AST of one side of an equation (immutable, so a class's repeated lines are
+    parsed once). Raises ParseError with a message and column."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     if len(text) > MAX_CHARS:

@@ -6,7 +6,8 @@ A side is one of the forms a derivation line uses:
     expr_derivative  \\frac{d}{dw}(h_1 w + h_2 v)         the CAS's derivative of the inner text
     node             h_1, y_{pred}, L                   a definition's left side
     chain            \\frac{dL}{dy}\\frac{dy}{dw} (+ ...)  products of derivatives
-    number           -1.68 \\cdot 0.3                    a value at one point
+    number           -1.68 \\cdot 0.3                    a value at one point (decimals)
+    constant         0, \\frac{1}{2}                      a constant: the claim holds everywhere
     expression       anything else
 
 A derivative of two names becomes a placeholder symbol ``D(of,wrt)`` that stands for
@@ -27,6 +28,8 @@ from .numbers import SampleSum
 from .truth import Truth, UnknownName, deriv_of, deriv_symbol
 
 MAX_SUM_TERMS = 64        # terms of an unrolled \sum_{k=1}^{K}
+MAX_NODES = 20_000        # AST nodes converted for one equation (sums unrolled included)
+MAX_DIFF_OPS = 100        # operations of an expression the checker differentiates
 
 OTHER_RELATIONS = (r"\approx", r"\neq", r"\ne", r"\leq", r"\geq", r"\le", r"\ge", r"\lt", r"\gt",
                    r"\sim", r"\simeq", r"\propto", r"\equiv", r"\in", r"\to", r"\mapsto", "<", ">")
@@ -35,6 +38,8 @@ PREFIXES = (r"\therefore", r"\Rightarrow", r"\implies", r"\Longrightarrow", r"\L
 PREFIX_WORDS = ("so", "thus", "hence", "then", "therefore", "and", "where", "with")
 MATRIX = (r"\mathbf", r"\boldsymbol", r"\bm{", r"\vec", r"\nabla", r"\odot", r"\otimes",
           r"\top", "^T", "^{T}", r"\begin{bmatrix", r"\begin{pmatrix")
+UNICODE = str.maketrans({"−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "’": "'"})
+UNICODE_LATEX = str.maketrans({"∂": r"\partial ", "σ": r"\sigma ", "Σ": r"\sum ", "ŷ": "y_{pred}"})
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt,
              "sigmoid": ops.sigmoid, "relu": ops.relu, "softplus": ops.softplus}
 
@@ -138,6 +143,8 @@ class Builder:
         self.truth = truth
         self.unknown: list[str] = []
         self.known: set[str] = set()
+        self.nodes = 0
+        self.general: list[str] = []  # symbolic indices: h^{[l]}, w_{jk}
 
     # a name, with the indices of the enclosing \sum_{k=1}^{K} substituted
     def name(self, n: G.Name, env: dict):
@@ -154,6 +161,9 @@ class Builder:
         except UnknownName as e:
             if n.base == "e" and n.sub is None and n.layer is None:
                 return sp.E
+            index = _general_index(n)
+            if index and index not in self.general:
+                self.general.append(index)
             if e.message not in self.unknown:
                 self.unknown.append(e.message)
             return sp.Symbol("?" + n.base, real=True)
@@ -161,13 +171,10 @@ class Builder:
         return self.truth.sym[key]
 
     def key(self, n: G.Name) -> str | None:
-        before = len(self.unknown)
         s = self.name(n, {})
-        if len(self.unknown) > before or s is sp.E:
-            if s is sp.E:
-                self.unknown.append(f"{n.base}: no such name in the network")
-            return None
-        return self.truth.key_of[s]
+        if s is sp.E:
+            self.unknown.append(f"{n.base}: no such name in the network")
+        return self.truth.key_of.get(s)
 
     def deriv(self, node: G.Deriv, env: dict):
         wrt = self.key(node.wrt)
@@ -190,6 +197,8 @@ class Builder:
         """d(inner)/d(wrt) in the network: Σ_s ∂inner/∂s · ds/dwrt over its symbols s."""
         if inner.has(SampleSum):
             raise Unreadable("a sum over the samples inside a derivative is not supported")
+        if sp.count_ops(inner) > MAX_DIFF_OPS:  # the product rule makes n factors n^2
+            raise Unreadable(f"too large to differentiate (more than {MAX_DIFF_OPS} operations)")
         t = self.truth
         out = []
         for s in sorted(inner.free_symbols, key=lambda s: s.name):
@@ -209,6 +218,9 @@ class Builder:
 
     def expr(self, node, env: dict | None = None):
         env = env or {}
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise Unreadable(f"too large to judge (more than {MAX_NODES} terms and factors)")
         kind = type(node)
         if kind is G.Num:
             return sp.Rational(node.value.numerator, node.value.denominator)
@@ -281,12 +293,13 @@ def build_side(truth: Truth, text: str, ast, builder: Builder, ascii: bool) -> S
         if side.of is None:  # d h/d h = 1 or an unknown name
             side.form = "expression"
     elif kind is G.Deriv:
-        side.form, side.wrt = "expr_derivative", truth.lookup(ast.wrt)
+        side.form, side.wrt = "expr_derivative", builder.key(ast.wrt)
         side.inner = builder.expr(ast.expr)
     elif kind is G.Name and expr in truth.key_of:
         side.form, side.of = "node", truth.key_of[expr]
     elif not any(type(n) in (G.Name, G.Deriv) for n in G.walk(ast)):
-        side.form = "number"
+        # a decimal is a value at one point (the worked example); 0 or 1/2 is an identity
+        side.form = "number" if re.search(r"\d?\.\d", text) else "constant"
     else:
         chains = _chains(ast, builder)
         if chains:
@@ -328,8 +341,13 @@ class Parsed:
 def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
     """Sides of an equation in the network's symbols. NotChecked: not a claim;
     Unreadable: a claim that cannot be read (the message says where)."""
+    text = text.translate(UNICODE)
+    if mode == "latex":
+        text = text.translate(UNICODE_LATEX)
     if mode == "latex" and matrix_notation(text):
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
+    if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", text):
+        raise NotChecked("a case split (cases): only single expressions are checked")
     src = G.normalize_latex(text) if mode == "latex" else text
     if len(src) > G.MAX_CHARS:
         raise Unreadable(f"equation too long ({len(src)} characters; limit {G.MAX_CHARS})")
@@ -342,12 +360,29 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
         asts.append(ast)
         modes.append(m)
     builder = Builder(truth)
-    sides = [build_side(truth, p, ast, builder, m == "ascii") for p, ast, m in zip(parts, asts, modes)]
+    try:
+        sides = [build_side(truth, p, ast, builder, m == "ascii")
+                 for p, ast, m in zip(parts, asts, modes)]
+    except (ValueError, TypeError, ArithmeticError) as e:  # SymPy refusing, e.g. H(i)
+        raise Unreadable(f"not a real expression of the network ({e})"[:200]) from None
+    if builder.general:
+        raise NotChecked(f"about a general index ({', '.join(builder.general)}): only "
+                         f"equations about particular quantities of the network are checked")
     if builder.unknown:
         if not builder.known:
             raise NotChecked("not about the network: " + "; ".join(builder.unknown))
         raise Unreadable("; ".join(builder.unknown))
     return Parsed(sides, all(m == "ascii" for m in modes))
+
+
+def _general_index(n: G.Name) -> str | None:
+    """A layer or subscript written with letters where the network numbers them
+    (h^{[l]}, z^{[l-1]}, w_{jk}): an equation about every layer or unit at once."""
+    if n.layer and re.search(r"[A-Za-z]", n.layer):
+        return n.layer
+    if n.sub and re.fullmatch(r"[ijklmn]{1,2}([+-][0-9])?", n.sub):
+        return n.sub
+    return None
 
 
 def _parse_side(text: str, mode: str):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import sympy as sp
@@ -72,6 +72,7 @@ class Truth:
         self.sym = g.symbols
         self.key_of = {s: k for k, s in g.symbols.items()}
         self.latex = dict(g.latex)
+        self.partial = getattr(getattr(net, "notation", None), "derivative", "d") == "partial"
         self.kind = {k: n.kind for k, n in g.nodes.items()}
         anc: dict[str, frozenset] = {}
         for k, n in g.nodes.items():
@@ -286,13 +287,14 @@ def written_latex(name) -> str:
 _LATEX_PARTS = re.compile(r"^(\\mathrm\{[^{}]*\}|\\?[A-Za-z]+)(.*)$")
 
 
-def ascii_forms(latex: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def ascii_forms(latex: str) -> tuple[str, ...]:
     """The plain spellings of a LaTeX name, the preferred first: w_1^{[2]} -> w1[2],
     w_1[2]; y_{pred} -> y_pred; y_{true,1} -> y_true1, y_true_1; h^{[2]} -> h[2]."""
     s = canonical_latex(latex)
     m = _LATEX_PARTS.match(s)
     if not m:
-        return [s]
+        return (s,)
     base = m.group(1)
     if base.startswith(r"\mathrm{"):
         base = base[len(r"\mathrm{"):-1].replace(r"\_", "_")
@@ -301,14 +303,14 @@ def ascii_forms(latex: str) -> list[str]:
     layer = re.search(r"\^\{\[([^{}\[\]]*)\]\}", rest)
     suffix = f"[{layer.group(1)}]" if layer else ""
     if not sub:
-        return [base + suffix]
+        return (base + suffix,)
     parts = sub.group(1).strip("{}").split(",")
     if len(parts) == 1 and parts[0].isdigit():
-        return [f"{base}{parts[0]}{suffix}", f"{base}_{parts[0]}{suffix}"]
+        return (f"{base}{parts[0]}{suffix}", f"{base}_{parts[0]}{suffix}")
     joined = "_".join(parts)
     glued = parts[0] + "".join(parts[1:]) if all(p.isdigit() for p in parts[1:]) else joined
     forms = [f"{base}_{glued}{suffix}", f"{base}_{joined}{suffix}"]
-    return list(dict.fromkeys(forms))
+    return tuple(dict.fromkeys(forms))
 
 
 def _parts(text: str):
@@ -329,11 +331,16 @@ def _nearest(text: str, table: dict, ascii: bool) -> str | None:
     names = sorted(table)
     parsed = {n: _parts(n) for n in names}
     same_index = [n for n in names if parsed[n][:2] == (base, sub) and parsed[n][2] != layer]
+    style = "_" in text  # w_1[2] or w1[2]: suggest in the writer's spelling
+
+    def spelled(n):
+        return ("_" in n) != style, n
+
     if same_index:
-        return min(same_index, key=lambda n: (_distance(parsed[n][2], layer), n))
+        return min(same_index, key=lambda n: (_distance(parsed[n][2], layer), *spelled(n)))
     same_layer = [n for n in names if parsed[n][0] == base and parsed[n][2] == layer]
     if same_layer:
-        return min(same_layer, key=lambda n: (_distance(parsed[n][1], sub), n))
+        return min(same_layer, key=lambda n: (_distance(parsed[n][1], sub), *spelled(n)))
     close = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 
 def template_dir() -> Path:
@@ -38,6 +39,8 @@ def _md_escape(text) -> str:
 
 @lru_cache(maxsize=None)
 def environment(kind: str, extra: str | None = None) -> jinja2.Environment:
+    """``extra``: a folder whose templates override the built-in ones of the same
+    relative path (markdown/lesson.md.j2, latex/_step.tex.j2, ...)."""
     loaders = [jinja2.FileSystemLoader(str(template_dir()))]
     if extra:
         loaders.insert(0, jinja2.FileSystemLoader(extra))
@@ -48,7 +51,8 @@ def environment(kind: str, extra: str | None = None) -> jinja2.Environment:
         options.update(block_start_string="((*", block_end_string="*))",
                        variable_start_string="(((", variable_end_string=")))",
                        comment_start_string="((=", comment_end_string="=))")
-    env = jinja2.Environment(**options)
+    # sandboxed: an instructor's own templates (--templates) cannot reach Python internals
+    env = SandboxedEnvironment(**options)
     env.filters["tex_escape"] = _tex_escape
     env.filters["md_escape"] = _md_escape
     return env

@@ -34,11 +34,12 @@ class LessonPrinter(LatexPrinter):
         terms.sort(key=lambda t: t.could_extract_minus_sign())  # stable: positives first
         out = ""
         for i, t in enumerate(terms):
-            if t.could_extract_minus_sign():
-                s = self._print(-t)
+            s = self._print(-t) if t.could_extract_minus_sign() else self._print(t)
+            negative = t.could_extract_minus_sign() != s.startswith("- ")
+            s = s[2:] if s.startswith("- ") else s  # a flipped group carries its own sign
+            if negative:
                 out += f" - {s}" if i else f"- {s}"
             else:
-                s = self._print(t)
                 out += f" + {s}" if i else s
         return out
 
@@ -81,6 +82,25 @@ class LessonPrinter(LatexPrinter):
     def _factor(self, f):
         s = self._print(f)
         return rf"\left({s}\right)" if f.is_Add else s
+
+    def _call(self, name, expr, exp=None):
+        arg = self._print(expr.args[0])
+        if not (arg.startswith(r"\left(") and arg.endswith(r"\right)")):
+            arg = rf"\left({arg}\right)"
+        head = rf"{name}^{{{exp}}}" if exp else name
+        return head + arg
+
+    def _print_sigmoid(self, expr, exp=None):
+        return self._call(r"\sigma", expr, exp)
+
+    def _print_relu(self, expr, exp=None):
+        return self._call(r"\operatorname{relu}", expr, exp)
+
+    def _print_leaky_relu(self, expr, exp=None):
+        return self._call(r"\operatorname{lrelu}", expr, exp)
+
+    def _print_softplus(self, expr, exp=None):
+        return self._call(r"\operatorname{softplus}", expr, exp)
 
     def _print_Heaviside(self, expr, exp=None):
         # The step function as the relu slope, with the stated convention H(0) = 0.

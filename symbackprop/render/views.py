@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from ..derive import Derivation, expanded
+from ..formula_graph import flat_size
 from ..numeric import Values, forward
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .matrix_view import matrix_view
@@ -64,6 +65,8 @@ class Notation:
 
     def numbers(self, expr, env) -> str:
         """``expr`` with each symbol replaced by its value at the worked example."""
+        if expr.is_Symbol and expr in env:
+            return number(float(np.asarray(env[expr]).reshape(-1)[0]))
         names = {}
         for s in expr.free_symbols:
             v = env.get(s)
@@ -83,6 +86,10 @@ def svg_label(latex: str) -> list[tuple[str, str]]:
     for mark, body in re.findall(r"([_^])(\{[^{}]*\}|.)", m.group(2)):
         parts.append((body.strip("{}"), "sub" if mark == "_" else "super"))
     return parts
+
+
+# A graph spec's steps are shown in its inputs alone while its output's tree is this small.
+GRAPH_EXPAND_MAX_SIZE = 200
 
 
 def _is_graph(g) -> bool:
@@ -182,9 +189,10 @@ def graph_output_view(n: Notation) -> dict:
     name = g.latex[g.loss]
     term = f"{name} = {n.tex(g.nodes[g.loss].expr)}"
     total = term
-    flat = g.flat(g.loss) if g.size() <= 200 else None
-    if flat is not None and sp.count_ops(flat) <= EXPAND_MAX_OPS:
-        total = f"{name} = {n.tex(flat)}"
+    if flat_size(g, g.loss) <= 2 * EXPAND_MAX_OPS:
+        flat = g.flat(g.loss)
+        if sp.count_ops(flat) <= EXPAND_MAX_OPS:
+            total = f"{name} = {n.tex(flat)}"
     return {"total": total, "term": term, "name": f"output ${name}$", "has_mean": False,
             "latex": name, "softmax": False, "graph": True}
 
@@ -218,7 +226,7 @@ def loss_view(n: Notation) -> dict:
 def _loss_dict(total, lname, term, net):
     return {"total": total, "term": f"{lname} = {term}", "name": LOSS_NAMES[net.loss],
             "has_mean": net.loss != "half_sse", "latex": lname,
-            "softmax": net.loss == "softmax_ce"}
+            "softmax": net.loss == "softmax_ce", "graph": False}
 
 
 class StepViews:
@@ -257,13 +265,15 @@ class StepViews:
             "product": product, "result": n.tex(s.expr),
             "simplified": sp.srepr(s.expr) != sp.srepr(s.product),
             "expanded": self._expanded(s), "numbers": nums, "number": number(self.value(s)),
-            "single": len(factors) == 1,
+            "single": len(factors) == 1, "path": None,
         }
 
     def _view_Sum(self, s: Sum) -> dict:
         n = self.n
         terms = [self._view_Chain(t) for t in s.terms]
         consumers = [n.g.latex[t.factors[-1].of] for t in s.terms]
+        for t, c in zip(terms, consumers):
+            t["path"] = c  # one term of the sum: the path through c, not the whole gradient
         return {
             "kind": "sum", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
             "heading": n.slash(s.of, s.wrt),
@@ -279,6 +289,12 @@ class StepViews:
     def _expanded(self, s: Step):
         if not self.expand:
             return None
+        memo = self.__dict__.setdefault("_expanded_memo", {})
+        if s not in memo:  # factoring is the slow part of a page: once per step
+            memo[s] = self._expand(s)
+        return memo[s]
+
+    def _expand(self, s: Step):
         e = expanded(self.n.d, s)
         if sp.count_ops(e) > EXPAND_MAX_OPS:
             return None
@@ -331,6 +347,8 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
     env = forward(d, values)
     cache: dict = {}
     expand = g.size() <= 200
+    if _is_graph(g):  # flattening a deep graph's shared nodes is exponential: size it first
+        expand = flat_size(g, g.loss) <= GRAPH_EXPAND_MAX_SIZE
     views = StepViews(n, env, cache, expand)
     full = net.detail == "all" or len(d.gradients) <= FULL_PAGE_MAX_PARAMS
     steps, seen = [], set()

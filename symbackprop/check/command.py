@@ -1,0 +1,40 @@
+"""``symbackprop check SPEC FILE... [--json] [--jobs N] [-o DIR]``.
+
+One file: its report on stdout (text, or JSON with --json). Several files, a folder,
+--jobs or -o: batch mode, one report per file under DIR and a summary table.
+Exit code 0 when nothing is wrong, 1 when a claim is wrong or in error, 2 when the input
+cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from . import InputError, check_file, truth_of
+from . import batch
+from .report import exit_code, json_report, text_report
+
+
+def run(args) -> int:
+    truth = truth_of(args.spec)  # a bad spec is a SpecError: exit code 2
+    paths = args.files
+    is_batch = (args.jobs is not None or args.output is not None or len(paths) > 1
+                or any(Path(p).is_dir() for p in paths))
+    if not is_batch:
+        try:
+            results = check_file(truth, paths[0])
+        except InputError as e:
+            print(f"symbackprop: error: {e}", file=sys.stderr)
+            return 2
+        print(json_report(results) if args.json else text_report(results), end="")
+        return exit_code(results)
+    jobs = max(1, args.jobs or 1)
+    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(batch.table(rows), end="")
+        print(f"reports and summary.csv / summary.json in {args.output or 'check-reports'}/")
+    return code

@@ -1,0 +1,468 @@
+"""Diagnoses of a wrong claim: the common backprop mistakes, each one rule.
+
+Each rule compares the claimed values w with the correct values t at the random points
+(or with the correct values of a neighbouring claim) and, when its mistake explains w,
+names it. The rules are tried in the order of ``RULES`` and the first that fits is the
+diagnosis: the unambiguous numeric ones first (a flipped sign, a constant factor), then
+the structure of a chain (broken factors, missing paths), then a missing or extra
+factor, a wrong activation, and last the names (transposed weight, wrong index, unit
+or layer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from .. import ops
+from .show import frac, show
+from .truth import deriv_symbol
+
+MAX_CANDIDATES = 400     # alternative values one rule may try
+SMALL_DENOMINATOR = 12   # a constant factor is shown as a fraction p/q with q at most this
+
+
+@dataclass
+class Case:
+    truth: object
+    points: object
+    ref: object          # parse.Side: what is computed
+    claim: object        # parse.Side: what the writer says it equals
+    t: np.ndarray        # correct values
+    w: np.ndarray        # claimed values
+    valid: np.ndarray    # entries that count
+    deadline: object
+    at: Callable         # expression -> values at the points, shaped like t
+    close: Callable      # (t, w, valid) -> boolean array
+
+    def same(self, a, b) -> bool:
+        a = np.broadcast_to(np.asarray(a, dtype=float), self.t.shape)
+        b = np.broadcast_to(np.asarray(b, dtype=float), self.t.shape)
+        return bool(self.close(a, b, self.valid)[self.valid].all())
+
+    def name(self, key: str) -> str:
+        return self.truth.show(key, self.claim.ascii)
+
+    def tex(self, expr) -> str:
+        return show(self.truth, expr, self.claim.ascii)
+
+    def frac(self, of, wrt) -> str:
+        return frac(self.truth, of, wrt, self.claim.ascii)
+
+    def path_nodes(self) -> list[str]:
+        """Nodes between ref.wrt and ref.of (both included), in topological order."""
+        tr, a, b = self.truth, self.ref.of, self.ref.wrt
+        return [k for k in tr.g.nodes if tr.depends(a, k) and tr.depends(k, b)]
+
+    def value_or_none(self, expr):
+        try:
+            return self.at(expr)
+        except Exception:
+            return None
+
+
+def diagnose(case: Case) -> tuple[str, str] | None:
+    for rule in RULES:
+        if case.deadline.expired:
+            return None
+        found = rule.match(case)
+        if found:
+            return found
+    return None
+
+
+def _is_derivative(case) -> bool:
+    return case.ref.form == "derivative"
+
+
+# ---------------------------------------------------------------------------- rules
+
+class ChainBreak:
+    """dA/dB = Π_i da_i/db_i needs a_1 = A, b_i = a_{i+1}, b_n = B, and a sum over every
+    path from B to A."""
+
+    def match(self, case):
+        ref, claim, tr = case.ref, case.claim, case.truth
+        if claim.form != "chain" or not _is_derivative(case):
+            return None
+        f = case.frac
+        for product in claim.factors:
+            if product[0][0] != ref.of:
+                return "chain_break", (f"the chain starts at {f(*product[0])}, but "
+                                       f"{f(ref.of, ref.wrt)} starts at {case.name(ref.of)}")
+            for (a, b), (c, d) in zip(product, product[1:]):
+                if b != c:
+                    return "chain_break", (f"the factors do not connect: {f(a, b)} is followed "
+                                           f"by {f(c, d)}")
+            if product[-1][1] != ref.wrt:
+                return "chain_break", (f"the chain ends at {f(*product[-1])}, but "
+                                       f"{f(ref.of, ref.wrt)} ends at {case.name(ref.wrt)}")
+            for a, b in product:
+                if a != b and not tr.depends(a, b):
+                    return "chain_break", (f"{case.name(b)} does not reach {case.name(a)}: "
+                                           f"{f(a, b)} = 0")
+        covered = {k for product in claim.factors for pair in product for k in pair}
+        missing = []
+        for b in sorted(covered, key=list(tr.g.nodes).index):
+            for c in tr.g.consumers[b]:
+                if c not in covered and tr.depends(ref.of, c) and tr.depends(b, ref.wrt):
+                    missing.append(c)
+        if missing:
+            names = ", ".join(case.name(c) for c in dict.fromkeys(missing))
+            return "missing_path", (f"a path is missing: {case.name(ref.wrt)} reaches "
+                                    f"{case.name(ref.of)} also through {names}, and the chain "
+                                    f"rule sums over every path")
+        return None
+
+
+class SignFlip:
+    """w = -t"""
+
+    def match(self, case):
+        if case.same(case.w, -case.t) and not case.same(case.t, 0 * case.t):
+            return "sign", "the sign is flipped: the claim is the negative of the correct value"
+        return None
+
+
+class ConstantFactor:
+    """w = c N^k t for a constant c (a small fraction) and k in {0, 1, -1}: a missing 2,
+    a missing 1/N; with a sum over the samples, N is mean versus sum."""
+
+    def match(self, case):
+        t, w, valid = case.t, case.w, case.valid
+        with np.errstate(all="ignore"):
+            big = valid & (np.abs(t) > 1e-9 * np.max(np.abs(t[valid]), initial=0))
+            if not big.any():
+                return None
+            ratio = w / t
+        N = np.broadcast_to(case.points.count, t.shape)
+        sums = case.ref.batch or case.claim.batch
+        for k in (0, 1, -1):
+            q = ratio / N ** k
+            qs = q[big]
+            if not np.all(np.isfinite(qs)) or np.ptp(qs) > 1e-7 * max(1.0, np.max(np.abs(qs))):
+                continue
+            c = Fraction(float(np.median(qs))).limit_denominator(SMALL_DENOMINATOR)
+            if c == 0 or (k == 0 and abs(c) == 1):
+                continue
+            if not case.same(w, t * float(c) * N ** k):
+                continue
+            return self._say(c, k, sums)
+        return None
+
+    def _say(self, c: Fraction, k: int, sums: bool):
+        sign = " and the sign is flipped" if c < 0 else ""
+        c = abs(c)
+        if k == 0:
+            what = {Fraction(2): "an extra factor 2", Fraction(1, 2): "a missing factor 2"}.get(
+                c, f"a factor {c} too many" if c > 1 else f"a missing factor {1 / c}")
+            return "constant_factor", (f"a constant factor is off: the claim is {c} times the "
+                                       f"correct value ({what}){sign}")
+        times = "N" if k == 1 else "1/N"
+        if sums and c == 1:
+            what = ("a sum over the samples where their mean was due" if k == 1 else
+                    "a mean over the samples where their sum was due")
+            return "mean_vs_sum", f"mean versus sum: {what} (the claim is {times} times the correct value){sign}"
+        coef = "" if c == 1 else f"{c} "
+        what = "a missing 1/N: the loss is a mean over the N samples" if k == 1 and c == 1 else \
+            "an extra 1/N" if c == 1 else f"a factor {coef}{times}"
+        return "constant_factor", (f"a constant factor is off: the claim is {coef}{times} times "
+                                   f"the correct value ({what}){sign}")
+
+
+class MissingPath:
+    """dA/dB = Σ_c dA/dc · dc/db · db/dB over the consumers c of the first node b below A
+    that branches; a claim equal to a partial sum misses the other paths."""
+
+    def match(self, case):
+        if not _is_derivative(case):
+            return None
+        tr, A, B = case.truth, case.ref.of, case.ref.wrt
+        b = B
+        while True:
+            cons = [c for c in tr.g.consumers[b] if tr.depends(A, c)]
+            if len(cons) != 1 or cons[0] == A:
+                break
+            b = cons[0]
+        if len(cons) < 2:
+            return None
+        below = tr.total(b, B)
+        terms = {c: tr.total(A, c) * tr.local(c, b) * below for c in cons}
+        values = {c: case.value_or_none(e) for c, e in terms.items()}
+        if any(v is None for v in values.values()):
+            return None
+        for c in cons:  # all paths but one
+            rest = sum(values[d] for d in cons if d != c)
+            if case.same(case.w, rest):
+                return "missing_path", (f"a path is missing: {case.name(b)} reaches "
+                                        f"{case.name(A)} also through {case.name(c)}, and the "
+                                        f"chain rule sums over every path")
+        for c in cons:  # one path only
+            if case.same(case.w, values[c]):
+                others = ", ".join(case.name(d) for d in cons if d != c)
+                return "missing_path", (f"only the path through {case.name(c)} is counted: "
+                                        f"{case.name(b)} reaches {case.name(A)} also through "
+                                        f"{others}, and the chain rule sums over every path")
+        return None
+
+
+class MissingFactor:
+    """w = t / f (a missing factor f) or w = t f (an extra one), f a local derivative of
+    the chain, a factor of the correct expression, or a name used."""
+
+    def match(self, case):
+        tr = case.truth
+        seen, cands = set(), []
+
+        def add(e, why=""):
+            if e.is_number or e in seen:
+                return
+            seen.add(e)
+            cands.append((e, why))
+
+        if _is_derivative(case):
+            nodes = case.path_nodes()
+            for k in nodes:
+                for i in tr.g.nodes[k].inputs:
+                    if i in nodes:
+                        add(tr.local(k, i), f", the local derivative {case.frac(k, i)}")
+            correct = tr.total(case.ref.of, case.ref.wrt)
+            for f in sp.Mul.make_args(correct):
+                add(f)
+        for s in sorted(case.claim.expr.free_symbols | case.ref.expr.free_symbols,
+                        key=lambda s: s.name):
+            if s in tr.key_of:
+                add(s)
+        for e, why in cands[:MAX_CANDIDATES]:
+            if case.deadline.expired:
+                return None
+            f = case.value_or_none(e)
+            if f is None or case.same(f, 0 * f):
+                continue
+            if case.same(case.w * f, case.t):
+                return "missing_factor", f"a factor is missing: {case.tex(e)}{why}"
+            if case.same(case.w, case.t * f):
+                return "extra_factor", f"an extra factor: {case.tex(e)}{why}"
+        return None
+
+
+ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky relu",
+                    "softplus": "softplus", "identity": "the identity"}
+
+
+class WrongActivation:
+    """The slope of act at a unit replaced by another activation's slope (or by the
+    activation itself): w = dA/dB with that one local derivative swapped."""
+
+    def match(self, case):
+        tr = case.truth
+        if case.ref.form == "node":
+            return self._definition(case)
+        if not _is_derivative(case):
+            return None
+        for k in case.path_nodes():
+            node = tr.g.nodes[k]
+            if node.op not in ops.SLOPE or node.op == "identity" or len(node.inputs) != 1:
+                continue
+            z = node.inputs[0]
+            if not tr.depends(z, case.ref.wrt):
+                continue
+            out, zs = tr.sym[k], tr.sym[z]
+            alts = [(n, ops.SLOPE[n](out, zs)) for n in ops.SLOPE if n not in (node.op, "identity")]
+            alts.append(("itself", out))
+            for name, slope in alts:
+                alt = case.value_or_none(tr.total(case.ref.of, case.ref.wrt, {(k, z): slope}))
+                if alt is not None and case.same(case.w, alt):
+                    due = case.tex(tr.local(k, z))
+                    act = ACTIVATION_NAMES[node.op]
+                    if name == "itself":
+                        return "wrong_activation", (
+                            f"the activation instead of its derivative at {case.name(k)}: "
+                            f"{case.tex(out)} where {act}' = {due} was due")
+                    return "wrong_activation", (
+                        f"the derivative of the wrong activation at {case.name(k)}: "
+                        f"{case.tex(slope)} is the derivative of {ACTIVATION_NAMES[name]}; "
+                        f"{act}' = {due} was due")
+        return None
+
+    def _definition(self, case):
+        tr = case.truth
+        node = tr.g.nodes[case.ref.of]
+        if node.op not in ops.FORWARD or len(node.inputs) != 1:
+            return None
+        z = tr.sym[node.inputs[0]]
+        for name, fn in ops.FORWARD.items():
+            if name == node.op:
+                continue
+            alt = case.value_or_none(fn(z))
+            if alt is not None and case.same(case.w, alt):
+                return "wrong_activation", (f"the wrong activation: {ACTIVATION_NAMES[name]} "
+                                            f"where {ACTIVATION_NAMES[node.op]} was due")
+        return None
+
+
+def _groups(tr) -> dict[str, list[str]]:
+    """Keys that a wrong index can confuse with one another: the same kind of quantity."""
+    kinds = {"output": "unit"}
+    out: dict[str, list[str]] = {}
+    for k, node in tr.g.nodes.items():
+        out.setdefault(kinds.get(node.kind, node.kind), []).append(k)
+    return out
+
+
+def _group_of(tr, k):
+    kind = tr.kind[k]
+    return "unit" if kind == "output" else kind
+
+
+def _layer(tr, k) -> int:
+    table = tr.g.table
+    q = table.by_key.get(k) if table is not None else None
+    return q.layer if q is not None else 0
+
+
+def _index_kind(tr, a, b) -> str:
+    if _layer(tr, a) != _layer(tr, b) and tr.kind[a] in ("weight", "bias", "unit", "pre", "output"):
+        return "wrong_layer"
+    return "wrong_unit" if tr.kind[a] in ("unit", "output", "pre", "act") else "wrong_index"
+
+
+_INDEX_WORDS = {"wrong_layer": "a wrong layer", "wrong_unit": "a wrong unit",
+                "wrong_index": "a wrong index"}
+
+
+class TransposedWeight:
+    """A weight w_ij used where w_ji was due (the weight joining the same two units the
+    other way round): the claim with that weight swapped for its transpose is right."""
+
+    def match(self, case):
+        tr = case.truth
+        partner = _transposes(tr)
+        if not partner:
+            return None
+        used = [k for k in tr.g.nodes if k in case.claim.names and k in partner]
+        tried = 0
+        for k in used:
+            p = partner[k]
+            tried += 1
+            if tried > MAX_CANDIDATES or case.deadline.expired:
+                return None
+            alt = case.value_or_none(case.claim.expr.xreplace({tr.sym[k]: tr.sym[p]}))
+            if alt is not None and case.same(alt, case.t):
+                return "transposed_weight", (f"a transposed weight: {case.name(k)} ({_joins(case, k)})"
+                                             f" where {case.name(p)} ({_joins(case, p)}) was due")
+        if len(used) > 1:
+            alt = case.value_or_none(case.claim.expr.xreplace(
+                {tr.sym[k]: tr.sym[partner[k]] for k in used}))
+            if alt is not None and case.same(alt, case.t):
+                names = ", ".join(f"{case.name(k)} for {case.name(partner[k])}" for k in used)
+                return "transposed_weight", f"transposed weights: {names}"
+        return None
+
+
+def _transposes(tr) -> dict[str, str]:
+    table = tr.g.table
+    if table is None:
+        return {}
+    out = {}
+    for W in table.weights:
+        n, m = len(W), len(W[0]) if W else 0
+        for j in range(n):
+            for i in range(m):
+                if i != j and i < n and j < m:
+                    out[W[j][i].key] = W[i][j].key
+    return out
+
+
+def _joins(case, k) -> str:
+    table = case.truth.g.table
+    q = table.by_key[k]
+    src = table.inputs[q.col] if q.layer == 1 else table.units[q.layer - 2][q.col]
+    dst = table.units[q.layer - 1][q.row]
+    return f"from {case.name(src.key)} to {case.name(dst.key)}"
+
+
+class WrongIndex:
+    """One name of the claim swapped for another of the same kind makes it right: a wrong
+    index, unit or layer (x_2 for x_1, h_2 for h_1, w^{[2]} for w^{[3]})."""
+
+    def match(self, case):
+        tr = case.truth
+        groups = _groups(tr)
+        tried = 0
+        symbols = [k for k in tr.g.nodes if k in case.claim.names]
+        for k in symbols:
+            for other in groups.get(_group_of(tr, k), []):
+                if other == k:
+                    continue
+                tried += 1
+                if tried > MAX_CANDIDATES or case.deadline.expired:
+                    return None
+                alt = case.value_or_none(case.claim.expr.xreplace({tr.sym[k]: tr.sym[other]}))
+                if alt is not None and case.same(alt, case.t):
+                    code = _index_kind(tr, k, other)
+                    return code, f"{_INDEX_WORDS[code]}: {case.name(k)} where {case.name(other)} was due"
+        for of, wrt in case.claim.derivs:  # a cited derivative with a wrong index
+            for pos, key in ((0, of), (1, wrt)):
+                for other in groups.get(_group_of(tr, key), []):
+                    if other == key:
+                        continue
+                    pair = (other, wrt) if pos == 0 else (of, other)
+                    if not tr.depends(*pair) or pair[0] == pair[1]:
+                        continue
+                    tried += 1
+                    if tried > MAX_CANDIDATES or case.deadline.expired:
+                        return None
+                    alt = case.value_or_none(case.claim.expr.xreplace(
+                        {deriv_symbol(of, wrt): deriv_symbol(*pair)}))
+                    if alt is not None and case.same(alt, case.t):
+                        code = _index_kind(tr, key, other)
+                        return code, (f"{_INDEX_WORDS[code]}: {case.frac(of, wrt)} where "
+                                      f"{case.frac(*pair)} was due")
+        return None
+
+
+class WrongDerivative:
+    """The claim is the right value of a neighbouring claim: dA/dB' or dA'/dB for B', A'
+    of the same kind, or the definition of another node."""
+
+    def match(self, case):
+        tr, ref = case.truth, case.ref
+        groups = _groups(tr)
+        tried = 0
+        if ref.form == "node":
+            for other in groups.get(_group_of(tr, ref.of), []):
+                if other == ref.of or tr.g.nodes[other].op == "leaf":
+                    continue
+                if case.same(case.w, case.at(tr.sym[other])):
+                    code = _index_kind(tr, ref.of, other)
+                    return code, f"{_INDEX_WORDS[code]}: this is {case.name(other)}, not {case.name(ref.of)}"
+            return None
+        if not _is_derivative(case):
+            return None
+        for pos, key in ((1, ref.wrt), (0, ref.of)):
+            for other in groups.get(_group_of(tr, key), []):
+                if other == key:
+                    continue
+                pair = (ref.of, other) if pos == 1 else (other, ref.wrt)
+                if not tr.depends(*pair):
+                    continue
+                tried += 1
+                if tried > MAX_CANDIDATES or case.deadline.expired:
+                    return None
+                alt = case.value_or_none(tr.total(*pair))
+                if alt is not None and case.same(case.w, alt):
+                    code = _index_kind(tr, key, other)
+                    return code, (f"{_INDEX_WORDS[code]}: this is {case.frac(*pair)}, "
+                                  f"not {case.frac(ref.of, ref.wrt)}")
+        return None
+
+
+RULES = (SignFlip(), ConstantFactor(), ChainBreak(), MissingPath(), MissingFactor(),
+         WrongActivation(), TransposedWeight(), WrongIndex(), WrongDerivative())
+
+__all__ = ["Case", "RULES", "diagnose"]

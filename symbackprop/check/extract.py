@@ -1,0 +1,229 @@
+"""The equations of a file, each with the line it starts on.
+
+- Markdown (.md): every ``$$…$$`` and ``\\[…\\]`` display block and ```` ```math ````
+  fence; other code fences and inline ``$…$`` are skipped.
+- LaTeX (.tex): equation, align, gather, multline (and their starred forms), ``\\[…\\]``
+  and ``$$…$$``; comments are dropped.
+- Plain text (.txt and anything else): one equation per line; blank lines and lines
+  starting with # are skipped.
+
+Inside a display, rows split at ``\\\\``; a row that starts with ``=`` continues the
+previous equation (``&= …`` in an align), one that starts with + or - continues its
+right side; several equations on one row split at ``\\quad``, ``\\qquad``, ``\\text{…}``,
+``\\Rightarrow``, ``\\therefore`` and the like.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_CHARS = 2_000_000   # a larger file is refused
+MAX_EQUATIONS = 5_000        # equations judged per file; the rest are reported once
+
+
+class InputError(ValueError):
+    """A file that cannot be used at all (unreadable, not text, too large)."""
+
+
+@dataclass(frozen=True)
+class Equation:
+    line: int
+    text: str
+    mode: str = "latex"       # latex | ascii
+    text_only: bool = False   # a display block with no math in it
+
+
+def read(path) -> str:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_CHARS * 4:
+        raise InputError(f"{path}: too large ({len(data)} bytes)")
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{path}: not a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    if len(text) > MAX_FILE_CHARS:
+        raise InputError(f"{path}: too large ({len(text)} characters; limit {MAX_FILE_CHARS})")
+    return text
+
+
+def kind_of(path) -> str:
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in (".md", ".markdown", ".mdown"):
+        return "markdown"
+    if suffix in (".tex", ".latex", ".ltx"):
+        return "latex"
+    return "text"
+
+
+def extract(text: str, kind: str) -> list[Equation]:
+    lines = _Lines(text)
+    if kind == "markdown":
+        blocks = markdown_blocks(text)
+    elif kind == "latex":
+        blocks = latex_blocks(text)
+    else:
+        return text_lines(text)
+    out = []
+    for start, body, joined in blocks:
+        eqs = block_equations(body, start, lines, joined)
+        lead = len(body) - len(body.lstrip())
+        out.extend(eqs if eqs else [Equation(lines.at(start + lead), body.strip(), "latex", True)])
+    return out
+
+
+class _Lines:
+    def __init__(self, text):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+# ---------------------------------------------------------------------------- blocks
+
+_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([A-Za-z0-9_+-]*)[^\n]*$", re.M)
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+
+
+def markdown_blocks(text: str) -> list[tuple[int, str, bool]]:
+    """(offset, content, joined) of each display block, in file order."""
+    masked = list(text)
+    blocks = []
+    pos = 0
+    while True:
+        m = _FENCE.search(text, pos)
+        if not m:
+            break
+        fence, lang = m.group(1), m.group(2).lower()
+        close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{%d,}[ \t]*$" % len(fence), re.M)
+        end = close.search(text, m.end())
+        stop = end.start() if end else len(text)
+        after = end.end() if end else len(text)
+        if lang == "math":
+            blocks.append((m.end() + 1, text[m.end() + 1:stop], False))
+        for i in range(m.start(), after):
+            if masked[i] != "\n":
+                masked[i] = " "
+        pos = after
+    masked = "".join(masked)
+    for m in _DISPLAY.finditer(masked):
+        g = 1 if m.group(1) is not None else 2
+        blocks.append((m.start(g), text[m.start(g):m.end(g)], False))
+    return sorted(blocks, key=lambda b: b[0])
+
+
+_ENVS = "equation|align|gather|multline|flalign|eqnarray|alignat|displaymath|math"
+_TEX_ENV = re.compile(r"\\begin\{(%s)(\*?)\}(.*?)\\end\{\1\2\}" % _ENVS, re.S)
+_TEX_DISPLAY = re.compile(r"\\\[(.+?)\\\]|\$\$(.+?)\$\$", re.S)
+
+
+def latex_blocks(text: str) -> list[tuple[int, str, bool]]:
+    # comments out, offsets kept
+    text = re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
+    blocks, taken = [], []
+    for m in _TEX_ENV.finditer(text):
+        blocks.append((m.start(3), m.group(3), m.group(1) == "multline"))
+        taken.append((m.start(), m.end()))
+    for m in _TEX_DISPLAY.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        g = 1 if m.group(1) is not None else 2
+        blocks.append((m.start(g), m.group(g), False))
+    return sorted(blocks, key=lambda b: b[0])
+
+
+def text_lines(text: str) -> list[Equation]:
+    out = []
+    for i, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith("#") or line.startswith("//"):
+            continue
+        dollars = line.startswith("$")
+        line = line.strip("$").strip()
+        if not line:
+            continue
+        mode = "latex" if dollars or re.search(r"[\\{}]", line) else "ascii"
+        out.append(Equation(i, line, mode, "=" not in line))
+    return out
+
+
+# ---------------------------------------------------------------------------- rows
+
+_WRAP = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|array|cases|"
+                   r"align\*?|equation\*?|gather\*?)\}(?:\{[^{}]*\})?")
+_ROW = re.compile(r"\\\\(?:\s*\[[^\]]*\])?")
+_SEPARATORS = re.compile(r",?\s*\\q?quad(?![A-Za-z])|\\(?:text|mbox|textrm|textit|intertext)\s*\{[^{}]*\}"
+                         r"|\\(?:Rightarrow|implies|therefore|Longrightarrow|because|iff|hence)(?![A-Za-z])"
+                         r"|;")
+
+
+def _depths(s: str) -> list[int]:
+    """The nesting depth at each character (an opening bracket counts as outside)."""
+    out, d = [], 0
+    for i, ch in enumerate(s):
+        escaped = i and s[i - 1] == "\\"
+        if ch in "})]" and not escaped:
+            d -= 1
+        out.append(d)
+        if ch in "{([" and not escaped:
+            d += 1
+    return out
+
+
+def _pieces(s: str, offset: int, pattern) -> list[tuple[int, str]]:
+    """``s`` split at the matches of ``pattern`` outside any brackets."""
+    depth = _depths(s)
+    out, start = [], 0
+    for m in pattern.finditer(s):
+        if depth[m.start()] != 0:
+            continue
+        out.append((offset + start, s[start:m.start()]))
+        start = m.end()
+    out.append((offset + start, s[start:]))
+    return out
+
+
+def _last_side(text: str) -> str:
+    depth = _depths(text)
+    cuts = [i for i, ch in enumerate(text) if ch == "=" and depth[i] == 0]
+    return text[cuts[-1] + 1:] if cuts else text
+
+
+def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[Equation]:
+    body = _WRAP.sub(lambda m: " " * len(m.group(0)), body)
+    if joined:  # multline: one equation over several rows
+        rows = [(start, _ROW.sub(lambda m: " " * len(m.group(0)), body))]
+    else:
+        rows = _pieces(body, start, _ROW)
+    merged: list[list] = []
+    for off, row in rows:
+        clean = row.replace("&", " ").strip()
+        if not clean:
+            continue
+        lead = len(row) - len(row.lstrip())
+        if merged and clean[0] in "+-" and not merged[-1][2]:
+            merged[-1][1] += " " + clean
+            continue
+        merged.append([off + lead, clean, False])
+    out: list[Equation] = []
+    previous = None
+    for off, row, _ in merged:
+        for seg_off, seg in _pieces(row, off, _SEPARATORS):
+            text = seg.strip().strip(",.").strip()
+            if not text or not re.search(r"[A-Za-z0-9]", text):
+                continue
+            if text.startswith("=") and previous is not None:
+                text = _last_side(previous).strip() + " " + text
+            lead = len(seg) - len(seg.lstrip())
+            out.append(Equation(lines.at(seg_off + lead), text, "latex"))
+            previous = text
+    return out

@@ -1,0 +1,418 @@
+"""Judging: each link a = b of an equation is true or false in the network.
+
+Both sides are evaluated at the random points (``truth.Points``): names take their
+forward values, a derivative of two names the network's true derivative, so an
+intermediate may be kept as a symbol or substituted, as the writer likes. A wrong link
+gets a counterexample (the first point where the sides differ, and both values), the
+correct expression in the writer's own terms, and a diagnosis when one fits.
+
+A side that is only a number is a value at one point: it is checked at the spec's worked
+example, allowing for the rounding of the digits written.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from ..derive import tidy
+from ..render.printer import number
+from . import diagnose
+from .numbers import NotANumber
+from .parse import NotChecked, Side, Unreadable, parse_equation
+from .show import show
+from .truth import Truth, deriv_of
+
+CLAIM_SECONDS = 2.0     # time allowed to judge one equation
+RTOL = 1e-9             # relative tolerance of the numeric comparison
+ATOL_SCALE = 1e-11      # ... plus this times the typical magnitude of the values
+ROUNDING_RTOL = 5e-3    # a value at the example may be rounded to about 3 digits
+EXPAND_MAX_OPS = 80     # the expected expression is shown in leaves only up to this size
+EXPAND_MAX_EDGES = 200  # ... and only for a graph of at most so many edges
+SYMBOLIC_MAX_OPS = 24   # equal sides this small are also shown equal symbolically
+
+
+class TimeUp(Exception):
+    """The time allowed to judge one equation is over."""
+
+
+class Deadline:
+    """Checked between the steps of judging (each step is bounded by the limits of the
+    grammar and the parser), so no signal or thread is needed."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.perf_counter() + seconds
+
+    def check(self):
+        if time.perf_counter() > self.end:
+            raise TimeUp()
+
+    @property
+    def expired(self) -> bool:
+        return time.perf_counter() > self.end
+
+
+@dataclass
+class Result:
+    """One equation's verdict: what the report and the JSON show."""
+    file: str
+    line: int
+    latex: str
+    kind: str = "text"
+    verdict: str = "not_checked"   # correct | wrong | not_checked | error
+    message: str = ""
+    counterexample: dict | None = None
+    diagnosis: str | None = None    # the code of the diagnosis of the first wrong link
+    expected: str | None = None     # the correct expression, in the writer's terms
+
+    def as_dict(self) -> dict:
+        ce = self.counterexample
+        if ce is not None:
+            ce = {k: v for k, v in ce.items() if k != "shown"}
+        return {"file": self.file, "line": self.line, "latex": self.latex, "kind": self.kind,
+                "verdict": self.verdict, "message": self.message, "counterexample": ce,
+                "diagnosis": self.diagnosis, "expected": self.expected}
+
+
+@dataclass
+class Link:
+    verdict: str
+    message: str = ""
+    counterexample: dict | None = None
+    diagnosis: str | None = None
+    expected: str | None = None
+    notes: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- equations
+
+def judge_equation(truth: Truth, text: str, *, mode: str = "latex", file: str = "<text>",
+                   line: int = 1, text_only: bool = False, seconds: float = CLAIM_SECONDS) -> Result:
+    res = Result(file, line, text)
+    if text_only:
+        res.message = "only text: no equation to check"
+        return res
+    deadline = Deadline(seconds)
+    try:
+        parsed = parse_equation(truth, text, mode)
+        deadline.check()
+        sides = parsed.sides
+        res.kind = classify(sides)
+        links = []
+        for a, b in zip(sides, sides[1:]):
+            links.append(judge_link(truth, a, b, deadline))
+        _combine(res, sides, links)
+    except NotChecked as e:
+        res.verdict, res.message = "not_checked", str(e)
+    except Unreadable as e:
+        res.kind = "unreadable" if res.kind == "text" else res.kind
+        res.verdict, res.message = "error", str(e)
+    except TimeUp:
+        res.verdict = "error"
+        res.message = f"took longer than {seconds:g} s to judge; not judged"
+    except RecursionError:
+        res.verdict, res.message = "error", "nested too deeply to judge"
+    except Exception as e:  # nothing in a file may crash the checker
+        res.verdict = "error"
+        res.message = f"the checker could not judge this ({type(e).__name__}: {e})"[:300]
+    return res
+
+
+def classify(sides: list[Side]) -> str:
+    if len(sides) > 2:
+        return "chain"
+    forms = {s.form for s in sides}
+    if "derivative" in forms and "chain" in forms:
+        return "chain_rule"
+    if "expr_derivative" in forms:
+        return "expression_derivative"
+    if "derivative" in forms:
+        return "derivative"
+    if "number" in forms:
+        return "value"
+    if "node" in forms and not any(s.derivs for s in sides):
+        return "definition"
+    return "identity"
+
+
+def _combine(res: Result, sides, links: list[Link]):
+    """The equation's verdict from its links: wrong if any is, else error, else correct
+    if any link was judged; the first wrong (or error) link gives the details."""
+    verdicts = [lk.verdict for lk in links]
+    if "wrong" in verdicts:
+        res.verdict = "wrong"
+    elif "error" in verdicts:
+        res.verdict = "error"
+    elif "correct" in verdicts:
+        res.verdict = "correct"
+    else:
+        res.verdict = "not_checked"
+    if len(links) == 1:
+        lk = links[0]
+        res.message = lk.message
+    else:
+        parts = []
+        for i, (lk, a, b) in enumerate(zip(links, sides, sides[1:]), 1):
+            shown = f"{_short(a.text)} = {_short(b.text)}"
+            parts.append(f"link {i} ({shown}): {lk.verdict.replace('_', ' ')}"
+                         + (f": {lk.message}" if lk.message and lk.verdict != "correct" else ""))
+        res.message = "\n".join(parts)
+    first = next((lk for lk in links if lk.verdict == "wrong"), None) or \
+        next((lk for lk in links if lk.verdict == "error"), None)
+    if first is not None:
+        res.counterexample = first.counterexample
+        res.diagnosis = first.diagnosis
+        res.expected = first.expected
+
+
+def _short(text: str, n=40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+# ---------------------------------------------------------------------------- links
+
+REF_FORMS = ("derivative", "node", "expr_derivative")
+
+
+def judge_link(truth: Truth, a: Side, b: Side, deadline: Deadline) -> Link:
+    """a = b: the side that says what is computed (a derivative, a node) is the
+    reference, the other the claim."""
+    if a.form in REF_FORMS or b.form not in REF_FORMS:
+        ref, claim = a, b
+    else:
+        ref, claim = b, a
+    if ref.form == "number" and claim.form == "number":
+        return _arithmetic(ref, claim)
+    if "number" in (ref.form, claim.form):
+        points = truth.example
+        if points is None:
+            return Link("not_checked", "a value at one point, and the spec has no worked "
+                                       "example to check it at")
+        return _compare(truth, points, ref, claim, deadline, at_example=True)
+    return _compare(truth, truth.points, ref, claim, deadline)
+
+
+def value(truth: Truth, points, expr) -> np.ndarray:
+    """``expr`` at the points; derivative placeholders take the network's true values."""
+    env = points.env
+    for s in expr.free_symbols:
+        if s not in env:
+            pair = deriv_of(s)
+            if pair is None:
+                raise NotANumber(f"no value for {s}")
+            env[s] = np.broadcast_to(points(truth.total(*pair)), points.mask.shape)
+    return points(expr)
+
+
+def _liftable(truth: Truth, side: Side) -> bool:
+    """The loss, or its derivative by a parameter shared by the samples: per-sample
+    terms whose sum (or mean) over the batch the written sum stands for."""
+    if side.form == "node":
+        return side.of == truth.loss
+    return side.form == "derivative" and side.of == truth.loss and side.wrt in truth.shared
+
+
+def _lift(truth: Truth, points, v: np.ndarray) -> np.ndarray:
+    v = np.broadcast_to(v, points.mask.shape)
+    total = np.where(points.mask, v, 0.0).sum(axis=1, keepdims=True)
+    return total / points.count if truth.reduce == "mean" else total
+
+
+def symbolic_equal(truth: Truth, ref: Side, claim: Side) -> bool:
+    """True when the two sides are the same expression once every derivative is replaced
+    by the network's, and that is cheap to see: small expressions only, expanded, with
+    intermediates kept as symbols. False means "not shown", not "different": the numbers
+    decide, and this only says how sure the verdict is."""
+    if ref.batch or claim.batch:
+        return False
+    a, b = ref.expr, claim.expr
+    if sp.count_ops(a) + sp.count_ops(b) > SYMBOLIC_MAX_OPS:
+        return False
+    d = a - b
+    if d == 0:
+        return True
+    d = d.xreplace({s: truth.total(*deriv_of(s)) for s in d.free_symbols if deriv_of(s)})
+    if sp.count_ops(d) > SYMBOLIC_MAX_OPS or any(
+            p.exp.is_Integer and abs(p.exp) > 4 for p in d.atoms(sp.Pow)):
+        return False
+    return sp.expand(d) == 0
+
+
+def _compare(truth, points, ref: Side, claim: Side, deadline, at_example=False) -> Link:
+    try:
+        t = value(truth, points, ref.expr)
+        w = value(truth, points, claim.expr)
+    except NotANumber as e:
+        return Link("error", f"cannot evaluate: {e}")
+    deadline.check()
+    for side, v in ((ref, t), (claim, w)):
+        if side.batch and np.ndim(v) == 2 and np.shape(v)[1] > 1:
+            return Link("not_checked", "mixes a sum over the samples with per-sample quantities")
+    if ref.batch != claim.batch:
+        per_sample = claim if ref.batch else ref
+        if not _liftable(truth, per_sample):
+            return Link("not_checked", "mixes a sum over the samples with per-sample quantities")
+        if ref.batch:
+            w = _lift(truth, points, w)
+        else:
+            t = _lift(truth, points, t)
+    batch = ref.batch or claim.batch
+    shape = (points.mask.shape[0], 1) if batch else points.mask.shape
+    t = np.broadcast_to(t, shape)
+    w = np.broadcast_to(w, shape)
+    valid = points.mask if not batch else np.ones(shape, dtype=bool)
+    finite = valid & np.isfinite(t)
+    if not finite.any():
+        return Link("error", "the correct value is not defined at the test points")
+    if at_example:
+        close = _rounding_close(t, w, claim if claim.form == "number" else ref)
+    else:
+        close = _close(t, w, finite)
+    bad = finite & ~close
+    if not bad.any():
+        if at_example:
+            return Link("correct", "equal at the worked example")
+        if symbolic_equal(truth, ref, claim):
+            return Link("correct", "equal symbolically")
+        return Link("correct", f"equal at {int(finite.sum())} random points")
+    p, s = map(int, np.argwhere(bad)[0])
+    ce = counterexample(truth, points, ref, claim, p, s, batch, w[p, s], t[p, s])
+    link = Link("wrong", counterexample=ce)
+    link.expected = expected(truth, ref, claim)
+    if not at_example and (ref.expr.free_symbols or claim.expr.free_symbols):
+        case = diagnose.Case(truth, points, ref, claim, t, w, finite, deadline,
+                             lambda e: _at(truth, points, e, shape), _close)
+        found = diagnose.diagnose(case)
+        if found:
+            link.diagnosis, note = found
+            link.notes.append(note)
+    link.message = _wrong_message(link, ce, at_example)
+    return link
+
+
+def _at(truth, points, expr, shape):
+    return np.broadcast_to(value(truth, points, expr), shape)
+
+
+def _close(t, w, valid) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        a, b = np.abs(t), np.abs(w)
+        scale = np.mean(a[valid]) + np.mean(np.where(np.isfinite(b), b, 0.0)[valid])
+        ok = np.abs(t - w) <= RTOL * (a + b) + ATOL_SCALE * scale
+    return ok & np.isfinite(w) & np.isfinite(t)
+
+
+def _rounding_close(t, w, number_side: Side) -> np.ndarray:
+    decimals = [len(m) for m in re.findall(r"\d\.(\d+)", number_side.text)]
+    with np.errstate(all="ignore"):
+        if decimals:
+            tol = np.maximum(0.5 * 10.0 ** -max(decimals), ROUNDING_RTOL * np.abs(t))
+        else:
+            tol = RTOL * np.maximum(1.0, np.abs(t))
+        return (np.abs(t - w) <= tol * 1.0001) & np.isfinite(w)
+
+
+def _arithmetic(a: Side, b: Side) -> Link:
+    x, y = complex(a.expr.evalf(30)), complex(b.expr.evalf(30))
+    t, w = np.array([[x.real]]), np.array([[y.real]])
+    if x.imag or y.imag or not np.isfinite(t).all():
+        return Link("error", "not a real number")
+    if _rounding_close(t, w, b)[0, 0] or _rounding_close(w, t, a)[0, 0]:
+        return Link("correct", "the arithmetic is right")
+    return Link("wrong", f"the arithmetic is wrong: {number(x.real)} on the left, "
+                         f"{number(y.real)} on the right",
+                counterexample={"point": {}, "claimed": float(y.real), "expected": float(x.real)})
+
+
+def _wrong_message(link: Link, ce: dict, at_example: bool) -> str:
+    lines = list(link.notes)
+    values = {**ce["point"], **ce.get("where", {})}
+    scalars = [k for k in values if not isinstance(values[k], list)]
+    shown = [k for k in ce.get("shown", ()) if k in scalars] or scalars
+    where = "at the worked example" if at_example else "at " + ", ".join(
+        f"{k} = {number(values[k], 4)}" for k in shown)
+    if ce.get("samples"):
+        where += f" (summed over {ce['samples']} samples)"
+    lines.append(f"counterexample {where}: claimed {number(ce['claimed'], 6)}, "
+                 f"correct {number(ce['expected'], 6)}")
+    if link.expected:
+        lines.append(f"correct: {link.expected}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- showing
+
+def counterexample(truth, points, ref: Side, claim: Side, p, s, batch, w, t) -> dict:
+    """The point (the leaves both sides depend on), the forward values of the
+    intermediates involved, and both values. ``shown``: the names a reader needs."""
+    keys = set(ref.names) | set(claim.names)
+    for side in (ref, claim):
+        for pair in side.derivs:
+            keys |= set(pair)
+        keys |= {k for k in (side.of, side.wrt) if k}
+    nodes = truth.g.nodes
+    leaves = set()
+    for k in keys:
+        leaves |= {a for a in truth.ancestors[k] | {k} if nodes[a].op == "leaf"}
+    named = set(claim.names) | set(ref.names)
+    pairs = ([(ref.of, ref.wrt)] if ref.form == "derivative" else []) + ref.derivs
+    for pair in pairs:  # the names in the correct values of the derivatives
+        named |= {truth.key_of[x] for x in truth.total(*pair).free_symbols if x in truth.key_of}
+    ascii = claim.ascii
+    point, where = {}, {}
+    count = int(points.count[p, 0])
+    for k, node in nodes.items():
+        if batch and k not in truth.shared:
+            if k in leaves and node.op == "leaf":  # each sample's value, to reproduce the sum
+                point[truth.show(k, ascii)] = [_pick(points.env[truth.sym[k]], p, n)
+                                               for n in range(count)]
+            continue
+        if k in leaves:
+            point[truth.show(k, ascii)] = _pick(points.env[truth.sym[k]], p, s)
+        elif k in named and node.op != "leaf":
+            where[truth.show(k, ascii)] = _pick(points.env[truth.sym[k]], p, s)
+    shown = [truth.show(k, ascii) for k in nodes if k in named and not (batch and k not in truth.shared)]
+    out = {"point": point, "where": where, "claimed": float(w), "expected": float(t),
+           "shown": shown}
+    if batch:
+        out["samples"] = count
+    return out
+
+
+def _pick(a, p, s) -> float:
+    a = np.asarray(a)
+    v = a[p, s if a.shape[1] > 1 else 0]
+    return float(round(float(v), 10))
+
+
+def expected(truth: Truth, ref: Side, claim: Side) -> str | None:
+    """The correct right side, in the writer's terms: intermediates kept when the claim
+    uses them, expanded into inputs and parameters when it does not."""
+    if ref.form == "derivative":
+        e = truth.total(ref.of, ref.wrt)
+    elif ref.form == "node" and truth.g.nodes[ref.of].op != "leaf":
+        e = truth.g.nodes[ref.of].expr
+    elif ref.derivs:  # an explicit derivative, a chain: the network's values of its parts
+        e = ref.expr.xreplace({s: truth.total(*deriv_of(s)) for s in ref.expr.free_symbols
+                               if deriv_of(s)})
+    else:
+        return None
+    leaves_only = not claim.derivs and all(truth.g.nodes[k].op == "leaf" for k in claim.names)
+    if leaves_only and claim.names and truth.g.size() <= EXPAND_MAX_EDGES:
+        flat = truth.flat(e)
+        if sp.count_ops(flat) <= EXPAND_MAX_OPS:
+            e = flat
+    try:
+        e = tidy(e)
+    except Exception:
+        pass
+    return f"{ref.text} = {show(truth, e, claim.ascii, tidy=True)}"
+
+
+__all__ = ["Deadline", "Result", "judge_equation", "judge_link", "symbolic_equal", "value"]
