@@ -1,5 +1,6 @@
 """symbackprop: step-by-step, verified, typeset backpropagation derivations."""
 
+from .check import check_equation, check_file
 from .derive import Derivation, derive
 from .errors import SpecError
 from .graph import Graph, build_graph
@@ -8,4 +9,5 @@ from .spec import Network, load, loads, presets
 from .verify import check_gradients
 
 __all__ = ["Derivation", "Graph", "Network", "SpecError", "Values", "build_graph",
-           "check_gradients", "derive", "evaluate", "load", "loads", "presets"]
+           "check_equation", "check_file", "check_gradients", "derive", "evaluate", "load",
+           "loads", "presets"]
