@@ -26,6 +26,16 @@ def _parser() -> argparse.ArgumentParser:
     lesson.add_argument("--seed", type=int, default=0, help="seed of the verification points")
     lesson.add_argument("--all", action="store_true",
                         help="derive every parameter in full, even for a large network")
+    lesson.add_argument("--format", default="md,tex", metavar="FORMATS",
+                        help="comma-separated: md (with its SVG diagram), tex, ipynb "
+                             "(default md,tex)")
+    lesson.add_argument("--math", choices=("dollars", "fences"), default="dollars",
+                        help="Markdown math as $$ blocks (default) or ```math fences")
+    lesson.add_argument("--pdf", action="store_true",
+                        help="also build the PDF (needs pdflatex on the PATH)")
+    lesson.add_argument("--templates", metavar="DIR",
+                        help="a folder of templates that override the built-in ones of the "
+                             "same relative path (markdown/lesson.md.j2, latex/_step.tex.j2, ...)")
     deep = lesson.add_argument_group(
         "the deep preset's page (vanishing and exploding gradients, residual connections)")
     deep.add_argument("--depth", metavar="L", help="hidden layers (default 5)")
@@ -115,11 +125,27 @@ def cmd_lesson(args) -> int:
         net, options = deep_network(net, **parse_options(**raw))
     if args.all:
         net = replace(net, detail="all")
+    output = _output(args)
     # everything rendered before anything is written
-    files = deep_files(net, options, seed=args.seed) if deep else lesson_files(net, seed=args.seed)
+    files = (deep_files(net, options, seed=args.seed, output=output) if deep
+             else lesson_files(net, seed=args.seed, output=output))
     for path in write_all(args.output, files):
         print(path)
     return 0
+
+
+def _output(args):
+    from pathlib import Path
+
+    from .pages import FORMATS, Output
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise SpecError(f"--format {args.format!r}: formats are {', '.join(FORMATS)}")
+    if args.templates is not None and not Path(args.templates).is_dir():
+        raise SpecError(f"--templates {args.templates!r} is not a folder")
+    return Output(formats=formats, math=args.math, pdf=args.pdf, templates=args.templates)
 
 
 def cmd_verify(args) -> int:

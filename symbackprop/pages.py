@@ -2,33 +2,74 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .derive import derive
 from .graph import build_graph
+from .render import flavour
 from .render.env import render
-from .render.views import lesson_view
+from .render.notebook import notebook
+from .render.views import example_values, lesson_view
 from .verify import check_gradients
 
 # The preset whose page is the deep-network lesson (``deep_files``).
 DEEP_PRESET = "deep"
-# sympy.diff of a deeper sigmoid chain, expanded, takes minutes: beyond this depth the
-# deep page's derivation is checked numerically only (NumPy reference, finite differences).
-DEEP_SYMBOLIC_MAX_DEPTH = 5
+# Beyond this depth the deep page's derivation is checked numerically only (NumPy
+# reference, finite differences); up to it, symbolically too (about 20 s at depth 12).
+DEEP_SYMBOLIC_MAX_DEPTH = 12
 
 
-def lesson_files(net, seed: int = 0, templates: str | None = None) -> dict[str, str]:
-    """{file name: content} for the lesson page of ``net``: Markdown, its SVG diagram,
-    and a complete LaTeX document."""
+FORMATS = ("md", "tex", "ipynb")
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a page is written: which formats, which Markdown math syntax, a PDF or not,
+    and a folder of templates that override the built-in ones."""
+
+    formats: tuple[str, ...] = ("md", "tex")
+    math: str = "dollars"  # "dollars": $$ blocks; "fences": ```math fences
+    pdf: bool = False
+    templates: str | None = None
+
+
+def lesson_files(net, seed: int = 0, templates: str | None = None,
+                 output: Output | None = None) -> dict[str, str | bytes]:
+    """{file name: content} for the lesson page of ``net``: Markdown with its SVG diagram,
+    a complete LaTeX document, and, as asked, a notebook and a PDF."""
+    output = output or Output(templates=templates)
     d = derive(build_graph(net))
     report = check_gradients(d, seed=seed, points=2)
     view = lesson_view(d, report)
-    return {
-        f"{net.name}.md": render("markdown", "markdown/lesson.md.j2", view, templates),
-        f"{net.name}.svg": render("markdown", "svg/network.svg.j2", view, templates),
-        f"{net.name}.tex": render("latex", "latex/lesson.tex.j2", view, templates),
+    t = output.templates
+    files = {
+        f"{net.name}.md": render("markdown", "markdown/lesson.md.j2", view, t),
+        f"{net.name}.svg": render("markdown", "svg/network.svg.j2", view, t),
+        f"{net.name}.tex": render("latex", "latex/lesson.tex.j2", view, t),
     }
+    return finish(files, net.name, d, output)
 
 
-def deep_files(net, options, seed: int = 0, templates: str | None = None) -> dict[str, str | bytes]:
+def finish(files: dict, name: str, d, output: Output) -> dict[str, str | bytes]:
+    """The rendered page in the formats asked for."""
+    md, tex = f"{name}.md", f"{name}.tex"
+    if "ipynb" in output.formats:
+        files[f"{name}.ipynb"] = notebook(d, files[md], example_values(d))
+    if output.pdf:
+        assets = {k: v for k, v in files.items() if k.endswith(".png")}
+        files[f"{name}.pdf"] = flavour.pdf(files[tex], name, assets)
+    if output.math == "fences":
+        files[md] = flavour.fence_math(files[md])
+    if "tex" not in output.formats:
+        files.pop(tex)
+    if "md" not in output.formats:
+        files.pop(md)
+        files.pop(f"{name}.svg")
+    return files
+
+
+def deep_files(net, options, seed: int = 0, templates: str | None = None,
+               output: Output | None = None) -> dict[str, str | bytes]:
     """The deep-network lesson: the lesson page of the chain ``net`` followed by why its
     gradients vanish or explode and how skip connections help, with the sampled numbers
     of ``vanishing.study`` and their plots (PNG and SVG, beside the pages).
@@ -36,6 +77,8 @@ def deep_files(net, options, seed: int = 0, templates: str | None = None) -> dic
     from . import plots, vanishing
     from .render.deep_view import deep_view
 
+    output = output or Output(templates=templates)
+    templates = output.templates
     d = derive(build_graph(net))
     report = check_gradients(d, seed=seed, points=2,
                              symbolic=options.depth <= DEEP_SYMBOLIC_MAX_DEPTH)
@@ -48,4 +91,4 @@ def deep_files(net, options, seed: int = 0, templates: str | None = None) -> dic
         f"{net.name}.tex": render("latex", "latex/deep.tex.j2", view, templates),
     }
     files.update(plots.plot_files(st, net.name))
-    return files
+    return finish(files, net.name, d, output)

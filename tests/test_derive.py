@@ -125,3 +125,16 @@ def test_derivation_cost_is_linear_in_edges():
                     if g.nodes[i].kind not in ("input", "target", "count"))
         assert len(d.locals) <= edges
         assert len(d.gradients) == len(g.params)
+
+
+def test_symbolic_check_proves_and_refutes():
+    """The symbolic column proves equality with sympy.diff for nested sigmoids, and says
+    DIFFERENT for a derived expression that is off."""
+    from symbackprop.verify import symbolic_check
+    from tests.conftest import corpus_spec
+
+    d = derive(build_graph(corpus_spec("mazur")))
+    assert symbolic_check(d, "w1_1_1") == "equal"
+    step = d.gradients["w1_1_1"]
+    d.gradients["w1_1_1"] = Chain(step.of, step.wrt, step.factors, step.product, 2 * step.expr)
+    assert symbolic_check(d, "w1_1_1") == "DIFFERENT"

@@ -12,6 +12,8 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..errors import SpecError
+
 
 def template_dir() -> Path:
     """The templates shipped in the wheel, or the checkout's templates/ folder."""
@@ -59,4 +61,14 @@ def environment(kind: str, extra: str | None = None) -> jinja2.Environment:
 
 
 def render(kind: str, name: str, view: dict, extra: str | None = None) -> str:
-    return environment(kind, extra).get_template(name).render(**view)
+    """Render a template; a broken or unsafe custom template is a SpecError that names the
+    file and line (the built-in templates are tested and never fail here)."""
+    try:
+        return environment(kind, extra).get_template(name).render(**view)
+    except jinja2.TemplateError as exc:
+        if extra is None:
+            raise
+        where = getattr(exc, "filename", None) or name
+        line = getattr(exc, "lineno", None)
+        raise SpecError(f"template error: {exc.message or exc}",
+                        f"{where}:{line}" if line else where) from None

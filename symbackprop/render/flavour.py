@@ -20,8 +20,9 @@ def fence_math(markdown: str) -> str:
     return _DISPLAY.sub(lambda m: f"```math\n{m.group(1)}\n```", markdown)
 
 
-def pdf(tex: str, name: str) -> bytes:
-    """Compile a LaTeX document with pdflatex (twice, for references); the PDF's bytes."""
+def pdf(tex: str, name: str, assets: dict[str, str | bytes] | None = None) -> bytes:
+    """Compile a LaTeX document with pdflatex (twice, for references); the PDF's bytes.
+    ``assets``: files the document includes (plots), by name."""
     engine = shutil.which("pdflatex")
     if engine is None:
         raise SpecError("--pdf needs a LaTeX engine: pdflatex is not on the PATH "
@@ -29,6 +30,9 @@ def pdf(tex: str, name: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"{name}.tex"
         src.write_text(tex, encoding="utf-8")
+        for file, content in (assets or {}).items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            (Path(tmp) / file).write_bytes(data)
         for _ in range(2):
             run = subprocess.run([engine, "-halt-on-error", "-no-shell-escape",
                                   "-interaction=nonstopmode", src.name],
