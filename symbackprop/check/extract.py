@@ -8,8 +8,8 @@
   starting with # are skipped.
 
 Inside a display, rows split at ``\\\\``; a row that starts with ``=`` continues the
-previous equation (``&= …`` in an align), one that starts with + or - continues its
-right side; several equations on one row split at ``\\quad``, ``\\qquad``, ``\\text{…}``,
+previous equation (``&= …`` in an align), one that starts with +, -, \\cdot or \\times
+(after any ``\\quad``) continues its right side; several equations on one row split at ``\\quad``, ``\\qquad``, ``\\text{…}``,
 ``\\Rightarrow``, ``\\therefore`` and the like.
 """
 
@@ -160,6 +160,9 @@ def text_lines(text: str) -> list[Equation]:
 
 _WRAP = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|array|cases|"
                    r"align\*?|equation\*?|gather\*?)\}(?:\{[^{}]*\})?")
+# "&\quad \cdot …": a row that goes on with an operator continues the row above
+_INDENT = re.compile(r"^(?:\\q?quad\s*|\\[,;:!]\s*)+")
+_CONTINUES = re.compile(r"^(?:[-+*]|\\cdot(?![A-Za-z])|\\times(?![A-Za-z]))")
 _ROW = re.compile(r"\\\\(?:\s*\[[^\]]*\])?")
 _SEPARATORS = re.compile(r",?\s*\\q?quad(?![A-Za-z])|\\(?:text|mbox|textrm|textit|intertext)\s*\{[^{}]*\}"
                          r"|\\(?:Rightarrow|implies|therefore|Longrightarrow|because|iff|hence)(?![A-Za-z])"
@@ -210,8 +213,9 @@ def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[
         if not clean:
             continue
         lead = len(row) - len(row.lstrip())
-        if merged and clean[0] in "+-" and not merged[-1][2]:
-            merged[-1][1] += " " + clean
+        head = _INDENT.sub("", clean)
+        if merged and _CONTINUES.match(head) and not merged[-1][2]:
+            merged[-1][1] += " " + head
             continue
         merged.append([off + lead, clean, False])
     out: list[Equation] = []

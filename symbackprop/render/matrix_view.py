@@ -48,11 +48,11 @@ def matrix_view(d: Derivation, values: Values) -> dict | None:
     g_out = rf"\mathbf{{g}}^{{[{L}]}}"
     fused = net.loss in ("softmax_ce", "bce") and not net.layers[-1].residual
     if fused:
-        yhat = r"\hat{\mathbf{y}}" if net.loss == "softmax_ce" else _v("h", L)
+        yhat = _v("h", L)  # for softmax_ce, h^{[L]} = softmax(z^{[L]})
         backward.append(rf"\boldsymbol{{\delta}}^{{[{L}]}} &= \frac{{1}}{{N}}\left({yhat} - \mathbf{{y}}\right)")
     else:
         grad = {"mse": rf"-\frac{{2}}{{N}}\left(\mathbf{{y}} - {_v('h', L)}\right)",
-                "half_sse": rf"-\left(\mathbf{{t}} - {_v('h', L)}\right)",
+                "half_sse": rf"-\left(\mathbf{{y}} - {_v('h', L)}\right)",
                 "bce": rf"\frac{{1}}{{N}}\left(\frac{{1 - \mathbf{{y}}}}{{1 - {_v('h', L)}}} - "
                        rf"\frac{{\mathbf{{y}}}}{{{_v('h', L)}}}\right)"}[net.loss]
         backward.append(rf"{g_out} &= \nabla_{{{_v('h', L)}}} {g.latex[g.loss]} = {grad}")
@@ -60,6 +60,8 @@ def matrix_view(d: Derivation, values: Values) -> dict | None:
         layer = net.layers[l - 1]
         if not (l == L and fused):
             prime = ACT_PRIME[layer.activation].replace("{l}", str(l))
+            if " - " in prime or " + " in prime:  # (g ⊙ 1) - tanh² is not what is meant
+                prime = rf"\left({prime}\right)"
             rhs = rf"\mathbf{{g}}^{{[{l}]}}" if prime == "1" else \
                 rf"\mathbf{{g}}^{{[{l}]}} \odot {prime}"
             backward.append(rf"\boldsymbol{{\delta}}^{{[{l}]}} &= {rhs}")

@@ -255,14 +255,16 @@ class StepViews:
         n = self.n
         factors = [self.factor(f) for f in s.factors]
         shown = [f["value"] for f in factors]
-        product = r" \cdot ".join(rf"\left({v}\right)" if _needs_parens(v) else v for v in shown)
+        parts = [rf"\left({v}\right)" if _needs_parens(v) else v for v in shown]
+        product = r" \cdot ".join(parts)
+        lines = _lines(parts, r" \cdot ")
         nums = r" \cdot ".join(rf"\left({f['number']}\right)" if f["number"].startswith("-")
                                else f["number"] for f in factors)
         return {
             "kind": "chain", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
             "heading": n.slash(s.of, s.wrt),
             "chain": " ".join(f["label"] for f in factors), "factors": factors,
-            "product": product, "result": n.tex(s.expr),
+            "product": product, "product_lines": lines, "result": n.tex(s.expr),
             "simplified": sp.srepr(s.expr) != sp.srepr(s.product),
             "expanded": self._expanded(s), "numbers": nums, "number": number(self.value(s)),
             "single": len(factors) == 1, "path": None,
@@ -303,6 +305,22 @@ class StepViews:
         if len(shown) > EXPAND_MAX_CHARS:  # a wall of symbols teaches nothing
             return None
         return None if shown == self.n.tex(s.expr) else shown
+
+
+# A display line longer than this (LaTeX source characters) is broken into several.
+LINE_CHARS = 110
+
+
+def _lines(parts: list[str], sep: str) -> list[str]:
+    """``parts`` joined by ``sep`` into lines of at most LINE_CHARS characters each."""
+    lines, cur = [], ""
+    for p in parts:
+        if cur and len(cur) + len(sep) + len(p) > LINE_CHARS:
+            lines.append(cur)
+            cur = p
+        else:
+            cur = f"{cur}{sep}{p}" if cur else p
+    return lines + [cur]
 
 
 def _needs_parens(tex: str) -> bool:
