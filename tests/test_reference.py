@@ -13,6 +13,7 @@ import pytest
 
 from symbackprop import naming, spec
 from symbackprop import reference as ref
+from tests.conftest import corpus_spec
 
 ACTS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
 
@@ -144,21 +145,7 @@ def test_layer_deltas_match_finite_differences(name):
 
 # Matt Mazur, "A Step by Step Backpropagation Example" (2015),
 # https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/
-MAZUR = spec.loads("""
-inputs = 2
-loss = "half_sse"
-[notation]
-numbering = "by_unit"
-scope = "global"
-[[layers]]
-units = 2
-activation = "sigmoid"
-bias = "shared"
-[[layers]]
-units = 2
-activation = "sigmoid"
-bias = "shared"
-""", name="mazur")
+MAZUR = corpus_spec("mazur")  # 2-2-2 sigmoid, shared biases, half_sse, global by-unit numbering
 # W[l][j, i] joins i to unit j: w1 i1->h1, w2 i2->h1, w3 i1->h2, w4 i2->h2; w5 h1->o1,
 # w6 h2->o1, w7 h1->o2, w8 h2->o2; b1 shared by the hidden units, b2 by the outputs.
 MAZUR_PARAMS = ref.Params([np.array([[0.15, 0.20], [0.25, 0.30]]),
