@@ -32,10 +32,12 @@ def _tex_escape(text) -> str:
 
 
 def _md_escape(text) -> str:
-    """Plain text made literal in Markdown."""
+    """Plain text (a title) made literal in Markdown: the characters that start emphasis,
+    code, links, HTML, tables or math are escaped; ( ) + - . ! need not be mid-line, and
+    escaping them shows stray backslashes where \\( is read as math (Jupyter)."""
     out = []
     for c in str(text):
-        out.append("\\" + c if c in "\\`*_{}[]()#+-.!|$<>&" else c)
+        out.append("\\" + c if c in "\\`*_{}[]#|$<>&" else c)
     return "".join(out)
 
 
