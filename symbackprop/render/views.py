@@ -144,8 +144,10 @@ def diagram(d: Derivation) -> dict:
         for j, q in enumerate(cur):
             for i, p in enumerate(prev):
                 w = w_layer[j][i]
+                # labels of the edges leaving one unit sit at staggered distances along
+                # them, so that they do not pile up beside the unit
                 edges.append({"src": p.key, "dst": q.key, "latex": w.latex,
-                              "svg": svg_label(w.latex)})
+                              "svg": svg_label(w.latex), "pos": 0.2 + 0.17 * (j % 3)})
         layer = net.layers[l - 1]
         if layer.residual:
             for p, q in zip(prev, cur):
@@ -155,6 +157,7 @@ def diagram(d: Derivation) -> dict:
         (x0, y0), (x1, y1) = pos[e["src"]], pos[e["dst"]]
         e.update(x0=x0, y0=y0, x1=x1, y1=y1, label=label and not e.get("skip"))
         e.setdefault("skip", False)
+        e.setdefault("pos", 0.3)
     return {"nodes": nodes, "edges": edges, "columns": len(columns), "rows": height,
             "layers": [{"x": c, "activation": (net.layers[c - 1].activation if c else "input")}
                        for c in range(len(columns))]}
