@@ -277,19 +277,6 @@ class _Notation(Notation):
         return self._tex[expr]
 
 
-class _StepViews(StepViews):
-    """StepViews whose expansions (value-free, and costly) are computed once per exam."""
-
-    def __init__(self, n, env, expand, memo):
-        super().__init__(n, env, {}, expand)
-        self.memo = memo
-
-    def _expanded(self, s):
-        if s not in self.memo:
-            self.memo[s] = super()._expanded(s)
-        return self.memo[s]
-
-
 def closure(d: Derivation, params) -> list[Step]:
     """The steps a derivation of ``params`` needs: their own and every branching sum
     they cite, in the lesson's order."""
@@ -431,7 +418,7 @@ class Exam:
     def variant(self, v: Variant) -> dict:
         d, g, n = self.d, self.g, self.n
         env = clean(forward(d, v.values))
-        sv = _StepViews(n, env, self.expand, self.memo)
+        sv = StepViews(n, env, {}, self.expand, self.memo)
         params = self.params_of(v)
         steps = _self_contained([sv.view(s) for s in closure(d, params)])
         by_param = {s["wrt"]: s for s in steps if s["kind"] == "chain" or s["is_param"]}

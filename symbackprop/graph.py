@@ -45,6 +45,7 @@ class Graph:
     # local rewrites applied to derivatives of a node: exp(z_k)/Σ exp(z_j) -> y_k
     rewrites: dict[str, dict] = field(default_factory=dict)
     _flat: dict = field(default_factory=dict, repr=False)
+    _fns: dict = field(default_factory=dict, repr=False)  # lambdified node definitions
 
     def __post_init__(self):
         self.symbols = {k: sp.Symbol(k, real=True) for k in self.nodes}

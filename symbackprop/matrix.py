@@ -94,9 +94,10 @@ class LayerProgram:
         """(loss, {param key: gradient}, [δ^{[l]} as (N × n_l) arrays])."""
         p = values.params
         n = values.n
-        hs, zs = [values.inputs], []
+        hs, zs, Ws = [values.inputs], [], []
         for layer in self.layers:
             W = np.array([[p[k] for k in row] for row in layer.W])
+            Ws.append(W)
             z = hs[-1] @ W.T
             if layer.b:
                 z = z + (p[layer.b[0]] if layer.shared else np.array([p[k] for k in layer.b]))
@@ -135,8 +136,7 @@ class LayerProgram:
                 else:
                     for j, k in enumerate(layer.b):
                         grads[k] = float(db[j])
-            W = np.array([[p[k] for k in row] for row in layer.W])
-            upstream = delta @ W + (upstream if layer.residual else 0.0)
+            upstream = delta @ Ws[l] + (upstream if layer.residual else 0.0)
         return loss, grads, deltas
 
 

@@ -57,10 +57,9 @@ def forward(d: Derivation, values: Values) -> dict:
 
 
 def _node_fn(g, k):
-    cache = g.__dict__.setdefault("_fns", {})
-    if k not in cache:
-        cache[k] = lambdify_sorted(g.nodes[k].expr)
-    return cache[k]
+    if k not in g._fns:
+        g._fns[k] = lambdify_sorted(g.nodes[k].expr)
+    return g._fns[k]
 
 
 def evaluate(d: Derivation, values: Values):

@@ -4,18 +4,16 @@ hostile equation never stops the rest of a file from being judged."""
 import builtins
 import contextlib
 import io
-import sys
 import time
 import tokenize
 from pathlib import Path
 
 import pytest
-import sympy
-import sympy.parsing.sympy_parser
 
 import symbackprop.check as check_pkg
 from symbackprop.check import check_equation, check_file, check_text, truth_of
 from symbackprop.check import grammar
+from tests.traps import trap_evaluators
 
 SENTINEL = Path("/tmp/symbackprop_check_pwned")
 
@@ -57,30 +55,9 @@ def no_eval():
     from the project's own grammar and spec, not from user text."""
     _warm_up()
     calls = []
-
-    def trap(name):
-        def called(*args, **kwargs):
-            calls.append((name, args))
-            raise AssertionError(f"{name} was called with {args!r}")
-        return called
-
-    real_sympify = sys.modules["sympy.core.sympify"].sympify
-
-    def sympify_spy(a, *args, **kwargs):  # SymPy's constructors call it on SymPy objects
-        if isinstance(a, str):
-            calls.append(("sympy.core.sympify.sympify", (a,)))
-            raise AssertionError(f"sympify was called with the string {a!r}")
-        return real_sympify(a, *args, **kwargs)
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(builtins, "eval", trap("eval"))
-        mp.setattr(builtins, "exec", trap("exec"))
-        mp.setattr(builtins, "compile", trap("compile"))
+        trap_evaluators(mp, calls)
         mp.setattr(builtins, "__import__", _guarded_import(calls))
-        mp.setattr(sympy, "sympify", trap("sympy.sympify"))
-        mp.setattr(sympy, "parse_expr", trap("sympy.parse_expr"))
-        mp.setattr(sympy.parsing.sympy_parser, "parse_expr", trap("parse_expr"))
-        mp.setattr(sys.modules["sympy.core.sympify"], "sympify", sympify_spy)
         yield calls
 
 

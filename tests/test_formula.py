@@ -1,23 +1,21 @@
 """symbackprop.formula against independent oracles: SymPy expressions and numbers built by
 hand here, never by the module under test; plus errors, safety and expression bombs."""
 
-import builtins
 import io
 import math
 import random
-import sys
 import time
 import tokenize
 
 import numpy as np
 import pytest
 import sympy
-import sympy.parsing.sympy_parser
 
 from symbackprop import formula
 from symbackprop.errors import SpecError
 from symbackprop.formula import (BinOp, Call, Name, Neg, Num, evaluate, names, parse,
                                  to_sympy, to_text)
+from tests.traps import trap_evaluators
 
 x, y, z, w1, x_1, b, y_pred, q = sympy.symbols("x y z w1 x_1 b y_pred q")
 SYMBOLS = {str(s): s for s in (x, y, z, w1, x_1, b, y_pred, q)}
@@ -386,30 +384,7 @@ PAYLOADS = [
 @pytest.fixture
 def no_eval(monkeypatch):
     """Every way text could become code or an expression fails the test when called."""
-    calls = []
-
-    def trap(name):
-        def called(*args, **kwargs):
-            calls.append((name, args))
-            raise AssertionError(f"{name} was called with {args!r}")
-        return called
-
-    real_sympify = sys.modules["sympy.core.sympify"].sympify
-
-    def sympify_spy(a, *args, **kwargs):  # SymPy's constructors call it on SymPy objects
-        if isinstance(a, str):
-            calls.append(("sympy.core.sympify.sympify", (a,)))
-            raise AssertionError(f"sympify was called with the string {a!r}")
-        return real_sympify(a, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "eval", trap("eval"))
-    monkeypatch.setattr(builtins, "exec", trap("exec"))
-    monkeypatch.setattr(builtins, "compile", trap("compile"))
-    monkeypatch.setattr(sympy, "sympify", trap("sympy.sympify"))
-    monkeypatch.setattr(sympy, "parse_expr", trap("sympy.parse_expr"))
-    monkeypatch.setattr(sympy.parsing.sympy_parser, "parse_expr", trap("parse_expr"))
-    monkeypatch.setattr(sys.modules["sympy.core.sympify"], "sympify", sympify_spy)
-    return calls
+    return trap_evaluators(monkeypatch, [])
 
 
 @pytest.mark.parametrize("text", PAYLOADS)

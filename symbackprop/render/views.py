@@ -235,8 +235,12 @@ def _loss_dict(total, lname, term, net):
 class StepViews:
     """One dict per step, numbers from the worked example substituted in."""
 
-    def __init__(self, n: Notation, env: dict, cache: dict, expand: bool):
+    def __init__(self, n: Notation, env: dict, cache: dict, expand: bool,
+                 expansions: dict | None = None):
         self.n, self.env, self.cache, self.expand = n, env, cache, expand
+        # expansions are value-free and costly (factoring): once per step, and shareable
+        # between views of one derivation at other values (the variants of an exam)
+        self.expansions = {} if expansions is None else expansions
 
     def view(self, step: Step) -> dict:
         return getattr(self, f"_view_{type(step).__name__}")(step)
@@ -294,10 +298,9 @@ class StepViews:
     def _expanded(self, s: Step):
         if not self.expand:
             return None
-        memo = self.__dict__.setdefault("_expanded_memo", {})
-        if s not in memo:  # factoring is the slow part of a page: once per step
-            memo[s] = self._expand(s)
-        return memo[s]
+        if s not in self.expansions:
+            self.expansions[s] = self._expand(s)
+        return self.expansions[s]
 
     def _expand(self, s: Step):
         e = expanded(self.n.d, s)
