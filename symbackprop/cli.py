@@ -14,6 +14,7 @@ import sys
 
 from . import spec as specs
 from .errors import SpecError
+from .progress import bar
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,14 +146,15 @@ def _output(args):
         raise SpecError(f"--format {args.format!r}: formats are {', '.join(FORMATS)}")
     if args.templates is not None and not Path(args.templates).is_dir():
         raise SpecError(f"--templates {args.templates!r} is not a folder")
-    return Output(formats=formats, math=args.math, pdf=args.pdf, templates=args.templates)
+    return Output(formats=formats, math=args.math, pdf=args.pdf, templates=args.templates,
+                  progress=bar())
 
 
 def cmd_verify(args) -> int:
     from .verify import check_gradients
 
     net, d = _derive(args.spec)
-    report = check_gradients(d, seed=args.seed, points=args.points)
+    report = check_gradients(d, seed=args.seed, points=args.points, progress=bar())
     width = max(len(r.name) for r in report.rows) + 4
     print(f"{'parameter':<{width}} {'symbolic':<18} {'derived':>14} {'NumPy':>14} "
           f"{'finite diff':>14} {'error':>8}")

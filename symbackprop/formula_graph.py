@@ -21,31 +21,3 @@ def build_formula_graph(net: FormulaGraph) -> Graph:
         symbols[key] = sp.Symbol(key, real=True)
     return Graph(nodes=nodes, latex={k: latex_name(k) for k in nodes}, loss=net.output,
                  params=tuple(net.inputs), inputs=(), targets=(), spec=net, table=None)
-
-
-def flat_size(g: Graph, key: str) -> int:
-    """How many nodes the expression tree of ``g.flat(key)`` would have, counted on the
-    graph without building it (building it is exponential in depth where nodes are
-    shared: a1 = tanh(a0 b0), b1 = a0 + b0, ...). Callers guard symbolic work with it."""
-    sizes: dict[str, int] = {}
-    for k, node in g.nodes.items():
-        if node.op == "leaf":
-            sizes[k] = 1
-        else:
-            sizes[k] = _tree_size(node.expr, {g.sym(i): sizes[i] for i in node.inputs})
-        if k == key:
-            return sizes[k]
-    raise KeyError(key)
-
-
-def _tree_size(expr, leaves: dict) -> int:
-    """Nodes of ``expr``'s tree, each symbol in ``leaves`` counted as that many."""
-    total, stack = 0, [expr]
-    while stack:
-        e = stack.pop()
-        if e in leaves:
-            total += leaves[e]
-        else:
-            total += 1
-            stack.extend(e.args)
-    return total

@@ -14,9 +14,6 @@ from .verify import check_gradients
 
 # The preset whose page is the deep-network lesson (``deep_files``).
 DEEP_PRESET = "deep"
-# Beyond this depth the deep page's derivation is checked numerically only (NumPy
-# reference, finite differences); up to it, symbolically too (about 20 s at depth 12).
-DEEP_SYMBOLIC_MAX_DEPTH = 12
 
 
 FORMATS = ("md", "tex", "ipynb")
@@ -31,6 +28,7 @@ class Output:
     math: str = "dollars"  # "dollars": $$ blocks; "fences": ```math fences
     pdf: bool = False
     templates: str | None = None
+    progress: object = None  # progress(iterable, what, total) for the slow stages
 
 
 def lesson_files(net, seed: int = 0, templates: str | None = None,
@@ -39,7 +37,7 @@ def lesson_files(net, seed: int = 0, templates: str | None = None,
     a complete LaTeX document, and, as asked, a notebook and a PDF."""
     output = output or Output(templates=templates)
     d = derive(build_graph(net))
-    report = check_gradients(d, seed=seed, points=2)
+    report = check_gradients(d, seed=seed, points=2, progress=output.progress)
     view = lesson_view(d, report)
     t = output.templates
     files = {
@@ -80,8 +78,7 @@ def deep_files(net, options, seed: int = 0, templates: str | None = None,
     output = output or Output(templates=templates)
     templates = output.templates
     d = derive(build_graph(net))
-    report = check_gradients(d, seed=seed, points=2,
-                             symbolic=options.depth <= DEEP_SYMBOLIC_MAX_DEPTH)
+    report = check_gradients(d, seed=seed, points=2, progress=output.progress)
     view = lesson_view(d, report)
     st = vanishing.study(options, seed=seed)
     view["deep"] = deep_view(st, vanishing.lesson_chains(options), vanishing.check(st), net.name)

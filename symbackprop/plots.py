@@ -78,6 +78,17 @@ def _figure(panels: int, width: float):
     return fig, list(np.atleast_1d(axes))
 
 
+def _log_axis(ax):
+    """A log y axis with a few labelled decades: exploding gradients span hundreds of
+    decades, and a label on each would take matplotlib seconds to lay out."""
+    from matplotlib.ticker import LogLocator, NullFormatter, NullLocator
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def _draw(ax, s: Series):
     y = np.array(s.y, dtype=float)
     y[~(y > 0)] = np.nan  # a log axis cannot show 0: a gap in the line instead
@@ -95,7 +106,7 @@ def gradients_figure(series: list[Series], depth: int, scale: float, trials: int
         ys = [v for s in series for v in s.y if v > 0 and np.isfinite(v)]
         lo, hi = (min(ys), max(ys)) if ys else (1e-3, 1)
         for ax, title in zip(axes, ("plain chain", "with skip connections")):
-            ax.set_yscale("log")
+            _log_axis(ax)
             ax.set_ylim(lo / 3, hi * 3)
             ax.set_xticks(range(1, depth + 2))
             ax.set_xlabel(f"layer $l$ (layer {depth + 1} is the output)")
@@ -115,7 +126,7 @@ def training_figure(series: list[Series], steps: int):
         for s in series:
             _draw(axes[s.panel], s)
         for ax in axes:
-            ax.set_yscale("log")
+            _log_axis(ax)
             ax.set_xlabel("gradient-descent step")
             ax.set_xlim(0, steps)
         axes[0].set_title("loss $L$")

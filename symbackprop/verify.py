@@ -1,7 +1,9 @@
 """check_gradients(): the derivation proven three ways.
 
-1. symbolically: each derived dL/dθ, expanded to leaves, equals ``sympy.diff`` of the
-   flattened loss (the project's own functions rewritten to exp/log/Piecewise first, so
+1. symbolically (``proof.py``): each derived dL/dθ, expanded to leaves, equals
+   ``sympy.diff`` of the flattened loss where that stays small; otherwise every local
+   derivative equals ``sympy.diff`` of its node and every chain and sum has the chain
+   rule's shape (the project's own functions rewritten to exp/log/Piecewise first, so
    the oracle never sees our derivative table);
 2. against ``reference.py``, hand-written NumPy backprop that shares no code with the
    symbolic path;
@@ -14,23 +16,16 @@ and per parameter.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy as sp
 
-from . import ops, reference
-from .derive import Derivation, expanded
+from . import reference
+from .derive import Derivation
 from .numeric import Values, evaluate
+from .proof import DIFFERENT, prove
 
-# Symbolic checks cost exponential time for wide deep networks; above this many graph
-# edges the symbolic column says "numeric only" and the 30-digit check stands in.
-SYMBOLIC_MAX_EDGES = 120
 TOL = 1e-7
-# Above this many operations the symbolic difference is judged at random points to 30
-# digits instead of proven zero.
-EXPAND_MAX_OPS = 3000
 
 
 def normalized_error(a, b) -> float:
@@ -64,6 +59,7 @@ class Report:
     errors_fd: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     checks: int = 0
+    method: str = ""  # how the symbolic column was proven: "whole", "local" (proof.py)
 
     @property
     def ok(self) -> bool:
@@ -100,14 +96,17 @@ def sample(net, rng: np.random.Generator, n: int):
 
 
 def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 5,
-                    tol: float = TOL, symbolic: bool = True) -> Report:
+                    tol: float = TOL, symbolic: bool = True, progress=None) -> Report:
+    """``progress(iterable, what, total)``, if given, wraps the loops that may take a
+    while (the CLI shows a bar on stderr)."""
     net, g = d.graph.spec, d.graph
     if getattr(net, "kind", "layers") == "graph":
-        return check_graph(d, seed, points, tol, symbolic)
+        return check_graph(d, seed, points, tol, symbolic, progress)
     pos = positions(d)
     rng = np.random.default_rng(seed)
     report = Report(rows=[])
-    for point in range(points):
+    step = progress or (lambda it, what, total: it)
+    for point in step(range(points), "numeric check", points):
         params = reference.init_params(net, rng, scale=0.8)
         flat = {pos[k]: v for k, v in reference.flatten(net, params).items()}
         for n in (1, batch):
@@ -137,15 +136,23 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
             if point == 0 and n == 1:
                 report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                                for k in keys]
-    for row in report.rows if symbolic else ():
-        row.symbolic = symbolic_check(d, row.param, seed)
-        if row.symbolic == "DIFFERENT":
-            report.failures.append(f"dL/d{row.name}: derived expression differs from sympy.diff")
+    _prove(d, report, seed, symbolic, progress, "dL")
     return report
 
 
-# A graph spec's output is checked symbolically while its flattened tree stays this small.
-GRAPH_SYMBOLIC_MAX_SIZE = 100
+def _prove(d: Derivation, report: Report, seed: int, symbolic: bool, progress, of: str):
+    """The symbolic column: each row's gradient proven equal to sympy.diff (proof.py)."""
+    if not symbolic:
+        return
+    proofs = prove(d, [r.param for r in report.rows], seed, progress)
+    for row in report.rows:
+        p = proofs[row.param]
+        report.method = p.method
+        row.symbolic = p.verdict
+        if p.verdict == DIFFERENT:
+            where = f" ({p.problem})" if p.problem else ""
+            report.failures.append(f"{of}/d{row.name}: derived expression differs from "
+                                   f"sympy.diff{where}")
 
 
 def _graph_oracle(net):
@@ -178,13 +185,11 @@ def _graph_point(net, rng):
 
 
 def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
-                symbolic: bool = True) -> Report:
+                symbolic: bool = True, progress=None) -> Report:
     """A graph spec's gradients vs NumPy evaluation of its formulas: a fourth-order
     (five-point) difference stands in for the reference, a central difference for the
     finite-difference column. Points where a value is not finite, or where a relu/abs
     argument is within a step of its kink, are skipped and redrawn."""
-    from .formula_graph import flat_size
-
     g, net = d.graph, d.graph.spec
     run = _graph_oracle(net)
     rng = np.random.default_rng(seed)
@@ -234,48 +239,10 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
     if point < points:
         report.failures.append(f"only {point} of {points} random points gave finite values "
                                "away from relu/abs kinks")
-    # flattening shared nodes grows exponentially with depth: sized on the graph first
-    symbolic = symbolic and flat_size(g, g.loss) <= GRAPH_SYMBOLIC_MAX_SIZE
-    for row in report.rows if symbolic else ():
-        row.symbolic = symbolic_check(d, row.param, seed)
-        if row.symbolic == "DIFFERENT":
-            report.failures.append(f"d{g.latex[g.loss]}/d{row.name}: derived expression "
-                                   "differs from sympy.diff")
+    _prove(d, report, seed, symbolic, progress, f"d{g.latex[g.loss]}")
     return report
 
 
-def _rational_zero(diff) -> bool:
-    """Whether ``diff`` is identically zero as a rational function of its symbols and its
-    exp/log/Piecewise atoms, each atom taken as a new independent symbol. A zero here is a
-    proof (substituting the atoms back keeps it zero); expanding the nested exponentials
-    of a deep sigmoid chain instead takes minutes."""
-    r = diff
-    while True:
-        atoms = sorted(r.atoms(sp.exp, sp.log, sp.Piecewise, sp.Heaviside),
-                       key=sp.default_sort_key)
-        if not atoms:
-            break
-        r = r.xreplace({a: sp.Dummy() for a in atoms})
-    return sp.cancel(sp.together(r)) == 0
-
-
 def symbolic_check(d: Derivation, param: str, seed: int = 0) -> str:
-    g = d.graph
-    if g.size() > SYMBOLIC_MAX_EDGES:
-        return "skipped"
-    oracle = sp.diff(ops.elementary(g.flat(g.loss)), g.sym(param))
-    mine = ops.elementary(expanded(d, d.gradients[param]))
-    diff = mine - oracle
-    if sp.count_ops(diff) < EXPAND_MAX_OPS and _rational_zero(diff):
-        return "equal"
-    # High-precision agreement at random points (away from relu kinks).
-    rnd = random.Random(seed)
-    for _ in range(3):
-        point = {s: sp.Rational(rnd.randint(-900, 900) or 1, 1000) for s in diff.free_symbols}
-        if "N" in g.nodes and g.sym("N") in point:
-            point[g.sym("N")] = sp.Integer(rnd.randint(1, 9))
-        value = sp.N(diff.xreplace(point), 30)
-        scale = sp.N(abs(oracle.xreplace(point)), 30) + 1
-        if not value.is_number or abs(value) > sp.Float("1e-25") * scale:
-            return "DIFFERENT"
-    return "equal (30 digits)"
+    """The symbolic verdict for one parameter (``proof.prove`` for all of them at once)."""
+    return prove(d, [param], seed)[param].verdict

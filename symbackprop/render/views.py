@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from ..derive import Derivation, expanded
-from ..formula_graph import flat_size
+from ..sizes import expanded_size, flat_size
 from ..numeric import Values, forward
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .matrix_view import matrix_view
@@ -303,6 +303,9 @@ class StepViews:
         return self.expansions[s]
 
     def _expand(self, s: Step):
+        # far past what a page shows (count_ops > EXPAND_MAX_OPS): never built
+        if expanded_size(self.n.d, s) > 40 * EXPAND_MAX_OPS:
+            return None
         e = expanded(self.n.d, s)
         if sp.count_ops(e) > EXPAND_MAX_OPS:
             return None
@@ -418,7 +421,7 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
                       "reference": number(r.reference, 10), "fd": number(r.finite_diff, 10),
                       "symbolic": r.symbolic,
                       "error": f"{max(r.error_ref, r.error_fd):.1e}"} for r in report.rows],
-            "summary": report.summary(), "ok": report.ok,
+            "summary": report.summary(), "ok": report.ok, "method": report.method,
             "max_ref": f"{max(report.errors_ref, default=0):.1e}",
             "max_fd": f"{max(report.errors_fd, default=0):.1e}",
         }

@@ -1,0 +1,57 @@
+"""Sizes of the expressions the engine could build, counted on the graph without building
+them. Flattening copies a shared node into every place that uses it, so these trees grow
+exponentially with depth where nodes are shared (a residual chain doubles at every
+layer); every symbolic expansion is guarded by one of these counts first."""
+
+from __future__ import annotations
+
+
+def flat_sizes(g) -> dict[str, int]:
+    """Tree nodes of ``g.flat(k)`` for every node k (leaves count 1)."""
+    sizes: dict[str, int] = {}
+    for k, node in g.nodes.items():
+        if node.op == "leaf":
+            sizes[k] = 1
+        else:
+            sizes[k] = tree_size(node.expr, {g.sym(i): sizes[i] for i in node.inputs})
+    return sizes
+
+
+def flat_size(g, key: str) -> int:
+    """Tree nodes of ``g.flat(key)``: an upper bound (SymPy merges nested sums)."""
+    return flat_sizes(g)[key]
+
+
+def expanded_size(d, step) -> int:
+    """Tree nodes of ``derive.expanded(d, step)``: node symbols count as their flattened
+    trees, cited gradients (dL/dv) as the expansion of their sums."""
+    g = d.graph
+    flat = flat_sizes(g)
+    memo: dict[str, int] = {}
+
+    def size(expr) -> int:
+        leaves = {}
+        for s in expr.free_symbols:
+            if s.name in g.nodes:
+                leaves[s] = flat[s.name]
+            else:  # a grad symbol d<of>__d<wrt>
+                wrt = s.name.split("__d", 1)[1]
+                if wrt not in memo:
+                    memo[wrt] = size(d.deltas[wrt].expr)
+                leaves[s] = memo[wrt]
+        return tree_size(expr, leaves)
+
+    return size(step.expr)
+
+
+def tree_size(expr, leaves: dict) -> int:
+    """Nodes of ``expr``'s tree, each symbol in ``leaves`` counted as that many."""
+    total, stack = 0, [expr]
+    while stack:
+        e = stack.pop()
+        if e in leaves:
+            total += leaves[e]
+        else:
+            total += 1
+            stack.extend(e.args)
+    return total
