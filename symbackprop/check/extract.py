@@ -91,7 +91,6 @@ class _Lines:
 # ---------------------------------------------------------------------------- blocks
 
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([A-Za-z0-9_+-]*)[^\n]*$", re.M)
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 
 
 def markdown_blocks(text: str) -> list[tuple[int, str, bool]]:
@@ -115,30 +114,57 @@ def markdown_blocks(text: str) -> list[tuple[int, str, bool]]:
                 masked[i] = " "
         pos = after
     masked = "".join(masked)
-    for m in _DISPLAY.finditer(masked):
-        g = 1 if m.group(1) is not None else 2
-        blocks.append((m.start(g), text[m.start(g):m.end(g)], False))
+    for a, b in _pairs(masked, _DISPLAY_MARKS, _DISPLAY_CLOSE):
+        blocks.append((a, text[a:b], False))
     return sorted(blocks, key=lambda b: b[0])
 
 
+# Display delimiters, found in one pass and paired left to right: a regex with a lazy
+# ``(.+?)`` between them rescans the rest of the file from every unclosed opener, which
+# is quadratic in a file of nothing but ``\[``.
+_DISPLAY_MARKS = re.compile(r"\$\$|\\\[|\\\]")
+_DISPLAY_CLOSE = {"$$": "$$", "\\[": "\\]"}
+
+
+def _pairs(text: str, marks, close: dict) -> list[tuple[int, int]]:
+    """(start, end) of the content between each opener and the first closer of its kind
+    after it, openers inside a pair skipped and empty contents dropped: linear time."""
+    out, opened, content = [], None, 0
+    for m in marks.finditer(text):
+        tok = m.group(0)
+        if opened is None:
+            if tok in close:
+                opened, content = close[tok], m.end()
+        elif tok == opened:
+            if m.start() > content:
+                out.append((content, m.start()))
+            opened = None
+    return out
+
+
 _ENVS = "equation|align|gather|multline|flalign|eqnarray|alignat|displaymath|math"
-_TEX_ENV = re.compile(r"\\begin\{(%s)(\*?)\}(.*?)\\end\{\1\2\}" % _ENVS, re.S)
-_TEX_DISPLAY = re.compile(r"\\\[(.+?)\\\]|\$\$(.+?)\$\$", re.S)
+_TEX_MARKS = re.compile(r"\\begin\{(%s)(\*?)\}|\\end\{(?:%s)\*?\}|\$\$|\\\[|\\\]"
+                        % (_ENVS, _ENVS))
 
 
 def latex_blocks(text: str) -> list[tuple[int, str, bool]]:
     # comments out, offsets kept
     text = re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
-    blocks, taken = [], []
-    for m in _TEX_ENV.finditer(text):
-        blocks.append((m.start(3), m.group(3), m.group(1) == "multline"))
-        taken.append((m.start(), m.end()))
-    for m in _TEX_DISPLAY.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
-        g = 1 if m.group(1) is not None else 2
-        blocks.append((m.start(g), m.group(g), False))
-    return sorted(blocks, key=lambda b: b[0])
+    blocks, opened = [], None
+    # one pass over every delimiter: an environment's \\end must match its \\begin,
+    # \\[ pairs with \\] and $$ with $$, and nothing opens inside an open block
+    for m in _TEX_MARKS.finditer(text):
+        tok = m.group(0)
+        if opened is None:
+            if m.group(1) is not None:
+                opened = (f"\\end{{{m.group(1)}{m.group(2)}}}", m.end(), m.group(1) == "multline")
+            elif tok in _DISPLAY_CLOSE:
+                opened = (_DISPLAY_CLOSE[tok], m.end(), False)
+        elif tok == opened[0]:
+            if m.start() > opened[1]:
+                blocks.append((opened[1], text[opened[1]:m.start()], opened[2]))
+            opened = None
+    return blocks
 
 
 def text_lines(text: str) -> list[Equation]:
