@@ -133,3 +133,27 @@ def test_serve_command_rejects_a_bad_spec_or_notation():
         out = subprocess.run([sys.executable, "-m", "symbackprop", "serve", *args],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert out.returncode == 2 and words in out.stderr, out.stderr
+
+
+def test_a_spec_fixed_by_the_instructor(tmp_path):
+    from symbackprop.web import site_of
+
+    path = tmp_path / "course.toml"
+    path.write_text('name = "course"\ninputs = 2\n[[layers]]\nunits = 1\n')
+    # dL/dw_1^{[1]} = -2 x_1 (y_true - y_pred) / N for this 2-1 identity network
+    claim = r"\frac{dL}{dw_1^{[1]}} = -\frac{2 x_1}{N}(y_{true} - y_{pred})"
+    with running(site_of(str(path)), workers=1) as (url, _app):
+        with httpx.Client(base_url=url, timeout=60) as http:
+            page = http.get("/").text
+            assert "<strong>course</strong>" in page and 'id="preset"' not in page
+            r = http.post("/api/check", json={"text": claim, "format": "txt"})
+            assert [x["verdict"] for x in r.json()] == ["correct"]
+            r = http.post("/api/check", json={"text": claim, "format": "txt", "spec": "easynet"})
+            assert "against course only" in error_of(r, 422)
+            assert http.post("/api/lesson", json={}).json()["name"] == "course"
+
+
+def test_the_readme_curl_example(http):
+    r = http.post("/api/check", json={"text": "dL/dy_pred = -2/N*(y_true - y_pred)",
+                                      "format": "txt"})
+    assert [(x["line"], x["verdict"]) for x in r.json()] == [(1, "correct")]

@@ -24,10 +24,13 @@ function add(parent, tag, cls, text) {
   return el;
 }
 
-function counterexample(ce) {
-  const parts = [];
-  for (const [k, v] of Object.entries(ce.point || {})) parts.push(`${k} = ${JSON.stringify(v)}`);
-  return `at ${parts.join(", ")}: claimed ${ce.claimed}, correct ${ce.expected}`;
+function counterexample(r) {
+  // the checker's own line when it wrote one, else the point and both values
+  const line = (r.message || "").split("\n").find((m) => m.startsWith("counterexample"));
+  if (line) return line;
+  const ce = r.counterexample;
+  const parts = Object.entries(ce.point || {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
+  return `counterexample at ${parts.join(", ")}: claimed ${ce.claimed}, correct ${ce.expected}`;
 }
 
 function showResults(results) {
@@ -43,7 +46,7 @@ function showResults(results) {
     if (r.diagnosis) add(head, "span", "diagnosis", r.diagnosis.replace(/_/g, " "));
     li.appendChild(math(r.latex, true));
     if (r.message) add(li, "p", "message", r.message.split("\n")[0]);
-    if (r.counterexample) add(li, "p", "counterexample", counterexample(r.counterexample));
+    if (r.counterexample) add(li, "p", "counterexample", counterexample(r));
     if (r.expected) {
       const ex = add(li, "div", "expected");
       add(ex, "span", "label", "correct:");
