@@ -110,3 +110,28 @@ def test_work_past_its_time_limit_is_killed_and_its_worker_replaced():
             r, seconds = timed(http.post, "/api/check", json={"text": GOOD, "format": "txt"})
             assert r.status_code == 200 and r.json()[0]["verdict"] == "correct"
             assert seconds < 1.0
+
+
+def test_answers_are_not_cached_and_assets_are(http):
+    assert http.post("/api/check", json={"text": GOOD}).headers["cache-control"] == "no-store"
+    assert http.get("/").headers["cache-control"] == "no-store"
+    assert "max-age" in http.get("/static/katex/katex.min.js").headers["cache-control"]
+
+
+def test_more_waiting_than_the_queue_holds_are_told_to_come_back(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from symbackprop.web import pool
+
+    monkeypatch.setattr(pool, "QUEUE_MAX", 1)
+    slow = "\n".join("L = " + r"\sum_{k=1}^{9}" * 10 + f"x_1 + {i}" for i in range(60))
+    with running(workers=1, check_seconds=3.0) as (url, _app):
+        with httpx.Client(base_url=url, timeout=60) as http, ThreadPoolExecutor(2) as run:
+            busy = run.submit(http.post, "/api/check", json={"text": slow, "format": "txt"})
+            time.sleep(0.5)
+            waiting = run.submit(http.post, "/api/check", json={"text": GOOD, "format": "txt"})
+            time.sleep(0.5)
+            r, seconds = timed(http.post, "/api/check", json={"text": GOOD, "format": "txt"})
+            assert r.status_code == 503 and seconds < 0.5 and "busy" in r.json()["error"]
+            assert busy.result().status_code == 504
+            assert waiting.result().json()[0]["verdict"] == "correct"

@@ -50,10 +50,12 @@ def run(args) -> int:
     import uvicorn
 
     from .app import create_app
+    from .limits import QUEUE_MAX
 
     site = site_of(args.spec, args.notation)
     print(f"symbackprop: serving {site.label if site.spec else 'any preset or pasted spec'} "
           f"at http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
+    # connections beyond those the queue can hold are answered 503 at once
     uvicorn.run(create_app(site), host=args.host, port=args.port, log_level="warning",
-                timeout_keep_alive=5)
+                timeout_keep_alive=5, limit_concurrency=QUEUE_MAX + 100)
     return 0

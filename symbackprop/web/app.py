@@ -34,7 +34,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-           (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
+           (b"referrer-policy", b"no-referrer")]
+NO_STORE = (b"cache-control", b"no-store")          # answers: about one request only
+CACHED = (b"cache-control", b"public, max-age=86400")  # KaTeX, the script, the style
 
 
 def _templates() -> jinja2.Environment:
@@ -67,10 +69,13 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        static = scope.get("path", "").startswith("/static/")
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + HEADERS
+                message["headers"] = (list(message["headers"]) + HEADERS
+                                      + [CACHED if static else NO_STORE])
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
