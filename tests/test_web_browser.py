@@ -111,3 +111,26 @@ def test_lesson_page_shows_its_equations_and_diagram(page):
     names = pg.locator("#downloads a").all_text_contents()
     assert names == ["easynet.ipynb", "easynet.md", "easynet.svg", "easynet.tex"]
     assert problems == []
+
+
+def test_an_uploaded_latex_file_with_a_pasted_spec(page):
+    url, pg, problems = page
+    pg.goto(url + "/")
+    pg.select_option("#preset", "")  # my own spec
+    # a 2-1 identity network: dL/dw_2^{[1]} = -2 x_2 (y_true - y_pred) / N
+    pg.fill("#spec", "inputs = 2\n[[layers]]\nunits = 1\n")
+    body = (b"\\begin{align}\n\\frac{dL}{dw_2^{[1]}} &= -\\frac{2 x_2}{N}(y_{true} - y_{pred})\\\\\n"
+            b"\\frac{dL}{dw_1^{[1]}} &= -\\frac{2 x_2}{N}(y_{true} - y_{pred})\n\\end{align}\n")
+    pg.set_input_files("#file", files=[{"name": "mine.tex", "mimeType": "text/x-tex",
+                                        "buffer": body}])
+    pg.wait_for_function("document.getElementById('text').value.includes('align')")
+    assert pg.input_value("#format") == "tex"
+    pg.click("#check")
+    pg.wait_for_selector("#results li")
+    assert pg.locator("#results .verdict").all_text_contents() == ["correct", "wrong"]
+    assert pg.locator("#results .line").all_text_contents() == ["line 2", "line 3"]
+    assert pg.locator(".katex-error").count() == 0
+    with pg.expect_download() as got:
+        pg.click("#download-json")
+    assert {r["file"] for r in json.loads(Path(got.value.path()).read_text())} == {"mine.tex"}
+    assert problems == []

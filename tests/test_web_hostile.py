@@ -135,3 +135,19 @@ def test_more_waiting_than_the_queue_holds_are_told_to_come_back(monkeypatch):
             assert r.status_code == 503 and seconds < 0.5 and "busy" in r.json()["error"]
             assert busy.result().status_code == 504
             assert waiting.result().json()[0]["verdict"] == "correct"
+
+
+def test_a_worker_that_dies_is_replaced():
+    import os
+    import signal
+
+    with running(workers=1) as (url, app):
+        with httpx.Client(base_url=url, timeout=60) as http:
+            (pid,) = app.pool.pids()
+            os.kill(pid, signal.SIGKILL)  # as the kernel would, out of memory
+            time.sleep(0.2)
+            r = http.post("/api/check", json={"text": GOOD, "format": "txt"})
+            assert r.status_code == 500 and r.json()["error"] == "the worker stopped while doing the work"
+            assert app.pool.pids() and pid not in app.pool.pids()
+            r = http.post("/api/check", json={"text": GOOD, "format": "txt"})
+            assert r.status_code == 200 and r.json()[0]["verdict"] == "correct"

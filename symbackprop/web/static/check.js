@@ -81,6 +81,8 @@ async function check(event) {
     format: document.getElementById("format").value,
     notation: document.getElementById("notation").value,
   };
+  const name = document.getElementById("text").dataset.file;
+  if (name) body.file = name;  // the report names the uploaded file, as check does
   const preset = document.getElementById("preset");
   if (preset) body.spec = preset.value || document.getElementById("spec").value;
   status.textContent = "checking…";
@@ -108,7 +110,11 @@ function upload() {
   if (!file) return;
   const ext = file.name.split(".").pop().toLowerCase();
   document.getElementById("format").value = FORMATS[ext] || "txt";
-  file.text().then((text) => { document.getElementById("text").value = text; });
+  file.text().then((text) => {
+    const area = document.getElementById("text");
+    area.value = text;
+    area.dataset.file = file.name;
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
