@@ -3,6 +3,7 @@ markup in every field a page shows, and work that would outlast its time limit. 
 request ends quickly with the right status; nothing runs, nothing is read from disk."""
 
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -151,3 +152,20 @@ def test_a_worker_that_dies_is_replaced():
             assert app.pool.pids() and pid not in app.pool.pids()
             r = http.post("/api/check", json={"text": GOOD, "format": "txt"})
             assert r.status_code == 200 and r.json()[0]["verdict"] == "correct"
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="Linux's /proc shows limits")
+def test_a_worker_has_bounded_memory():
+    from multiprocessing import get_context
+
+    from symbackprop.web.limits import WORKER_BYTES
+    from symbackprop.web.pool import Worker
+
+    w = Worker(get_context("forkserver"), None)
+    try:
+        # a job of the worker's own kind cannot reach this; ask the kernel through /proc
+        limits = Path(f"/proc/{w.proc.pid}/limits").read_text()
+        line = next(l for l in limits.splitlines() if l.startswith("Max address space"))
+        assert line.split()[3] == str(WORKER_BYTES)
+    finally:
+        w.stop()

@@ -15,9 +15,9 @@ DEFAULT_PORT = 8000
 def add_parser(sub) -> None:
     """The ``serve`` subcommand, added to the command line's subparsers."""
     serve = sub.add_parser("serve", help="the check and lesson pages in a browser")
-    serve.add_argument("--host", default=DEFAULT_HOST,
+    serve.add_argument("--host", default=DEFAULT_HOST, metavar="H",
                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="P",
                        help=f"port (default {DEFAULT_PORT})")
     serve.add_argument("--spec", metavar="SPEC",
                        help="check against this network only (a preset or a TOML file); "

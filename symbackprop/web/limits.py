@@ -9,6 +9,7 @@ LESSON_SECONDS = 60.0         # the work of one lesson page, in a worker
 QUEUE_SECONDS = 120.0         # how long a request may wait for a free worker
 QUEUE_MAX = 500               # requests waiting at once; more get 503
 STARTUP_SECONDS = 120.0       # a worker's imports and first table
+WORKER_BYTES = 4 * 1024 ** 3  # address space of a worker: a runaway fails alone (MemoryError)
 WORKER_JOBS = 500             # a worker is replaced after so many jobs (bounded memory)
 
 FORMATS = {"md": "markdown", "tex": "latex", "txt": "text"}

@@ -14,7 +14,7 @@ import multiprocessing
 import sys
 import traceback
 
-from .limits import STARTUP_SECONDS, QUEUE_MAX, QUEUE_SECONDS, WORKER_JOBS
+from .limits import QUEUE_MAX, QUEUE_SECONDS, STARTUP_SECONDS, WORKER_BYTES, WORKER_JOBS
 
 
 class TimeUp(Exception):
@@ -32,6 +32,12 @@ class Crashed(Exception):
 def _serve(conn, warm_spec) -> None:
     from . import jobs
 
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_BYTES, WORKER_BYTES))
+    except (ImportError, ValueError, OSError):  # not on this system: the time limit still holds
+        pass
     jobs.warm(warm_spec)
     conn.send(("ready", None))
     while True:
