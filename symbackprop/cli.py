@@ -13,6 +13,7 @@ import json
 import sys
 
 from . import spec as specs
+from . import web
 from .errors import SpecError
 from .progress import bar
 
@@ -86,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="do not run pdflatex (PDFs are built when it is on the PATH)")
     exam.add_argument("-o", "--output", metavar="DIR",
                       help="output folder (default: output/exam/<name>/)")
+
+    web.add_parser(sub)
     return p
 
 
@@ -232,7 +235,7 @@ def cmd_exam(args) -> int:
 
 
 COMMANDS = {"lesson": cmd_lesson, "verify": cmd_verify, "grad": cmd_grad, "check": cmd_check,
-            "exam": cmd_exam}
+            "exam": cmd_exam, "serve": web.run}
 
 if __name__ == "__main__":
     sys.exit(main())
