@@ -173,7 +173,7 @@ def cmd_grad(args) -> int:
     net, d = _derive(args.spec)
     g = d.graph
     values = load_values(args.at, g)
-    if getattr(net, "kind", "layers") == "layers":
+    if g.layers:
         from .matrix import compile_layers
 
         # the derivation compiled to per-layer matrix code: one pass for the whole batch

@@ -70,11 +70,14 @@ class Report:
         return not self.failures
 
     def summary(self) -> str:
-        return (f"{len(self.rows)} parameters, {self.checks} evaluations: "
-                f"max normalized error vs NumPy {max(self.errors_ref, default=0):.1e}, "
-                f"vs finite differences {max(self.errors_fd, default=0):.1e}; "
-                f"symbolic: {sum(r.symbolic.startswith('equal') for r in self.rows)}"
-                f"/{len(self.rows)} equal to sympy.diff")
+        """One line of figures (templates/text/verify_summary.txt.j2)."""
+        from .render.env import render
+
+        return render("text", "text/verify_summary.txt.j2", {
+            "parameters": len(self.rows), "checks": self.checks,
+            "max_ref": max(self.errors_ref, default=0.0),
+            "max_fd": max(self.errors_fd, default=0.0),
+            "equal": sum(r.symbolic.startswith("equal") for r in self.rows)}).rstrip("\n")
 
 
 def positions(d: Derivation) -> dict[tuple, str]:
@@ -102,7 +105,7 @@ def sample(net, rng: np.random.Generator, n: int):
 def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 5,
                     tol: float = TOL, symbolic: bool = True) -> Report:
     net, g = d.graph.spec, d.graph
-    if getattr(net, "kind", "layers") == "graph":
+    if not g.layers:  # a graph of formulas: no layers for the NumPy backpropagation
         return check_graph(d, seed, points, tol, symbolic)
     pos = positions(d)
     rng = np.random.default_rng(seed)
@@ -170,21 +173,12 @@ def _graph_oracle(net):
     return run
 
 
-def _graph_point(net, rng):
-    keys = net.inputs
-    if net.positive_domain():
-        return dict(zip(keys, rng.uniform(0.5, 2.0, size=len(keys))))
-    return dict(zip(keys, rng.normal(size=len(keys))))
-
-
 def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
                 symbolic: bool = True) -> Report:
     """A graph spec's gradients vs NumPy evaluation of its formulas: a fourth-order
     (five-point) difference stands in for the reference, a central difference for the
     finite-difference column. Points where a value is not finite, or where a relu/abs
     argument is within a step of its kink, are skipped and redrawn."""
-    from .formula_graph import flat_size
-
     g, net = d.graph, d.graph.spec
     run = _graph_oracle(net)
     rng = np.random.default_rng(seed)
@@ -193,7 +187,7 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
     point, tries = 0, 0
     while point < points and tries < 20 * points:
         tries += 1
-        at = _graph_point(net, rng)
+        at = g.sample(rng).params
         value, kink = run(at)
         if not np.isfinite(value) or kink < 1e-2:
             continue
@@ -235,7 +229,7 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
         report.failures.append(f"only {point} of {points} random points gave finite values "
                                "away from relu/abs kinks")
     # flattening shared nodes grows exponentially with depth: sized on the graph first
-    symbolic = symbolic and flat_size(g, g.loss) <= GRAPH_SYMBOLIC_MAX_SIZE
+    symbolic = symbolic and g.flat_size(g.loss) <= GRAPH_SYMBOLIC_MAX_SIZE
     for row in report.rows if symbolic else ():
         row.symbolic = symbolic_check(d, row.param, seed)
         if row.symbolic == "DIFFERENT":

@@ -184,9 +184,9 @@ def deep_view(st: v.Study, chains: dict[bool, v.LayerChain], checks: v.Checks,
         },
         "checks": {
             "compared": checks.compared, "fd_compared": checks.fd_compared,
-            "max_ref": f"{checks.max_ref:.1e}", "max_fd": f"{checks.max_fd:.1e}",
+            "max_ref": checks.max_ref, "max_fd": checks.max_fd,  # floats: templates bound them
             "bound_ok": checks.bound_ok, "bound_ratio": f"{checks.bound_max_ratio:.3g}",
-            "training_ref": f"{checks.training_ref:.1e}", "ok": checks.ok,
+            "training_ref": checks.training_ref, "ok": checks.ok,
             "configs": len(st.profiles),
         },
         "plots": {"gradients": f"{stem}_gradients", "training": f"{stem}_training"},
