@@ -33,6 +33,20 @@ TOL = 1e-7
 EXPAND_MAX_OPS = 3000
 
 
+# What a failed check says; filled with str.format (names are the lesson's LaTeX).
+MESSAGES = {
+    "where": "point {point}, N = {n}",
+    "vs": "{derivative} ({where}): derived {derived!r} but {what} {other!r}",
+    "forward": "{name} (point {point}): derivation's forward pass gives {derived!r} but NumPy "
+               "{other!r}",
+    "symbolic": "{derivative}: derived expression differs from sympy.diff",
+    "few_points": "only {found} of {points} random points gave finite values away from "
+                  "relu/abs kinks",
+}
+REFERENCE, FINITE_DIFFERENCES, DIFFERENCES = "NumPy reference", "finite differences", \
+    "NumPy differences"
+
+
 def normalized_error(a, b) -> float:
     a, b = np.atleast_1d(np.asarray(a, float)), np.atleast_1d(np.asarray(b, float))
     den = np.linalg.norm(a) + np.linalg.norm(b)
@@ -127,23 +141,22 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
             report.errors_ref.append(e_ref)
             report.errors_fd.append(e_fd)
             report.checks += 1
-            where = f"point {point + 1}, N = {n}"
+            where = MESSAGES["where"].format(point=point + 1, n=n)
             for k in keys:
+                said = dict(derivative=f"dL/d{g.latex[k]}", where=where, derived=derived[k])
                 if normalized_error(derived[k], ref[k]) > tol and abs(derived[k] - ref[k]) > 1e-12:
                     report.failures.append(
-                        f"dL/d{g.latex[k]} ({where}): derived {derived[k]!r} "
-                        f"but NumPy reference {ref[k]!r}")
+                        MESSAGES["vs"].format(**said, what=REFERENCE, other=ref[k]))
                 if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
                     report.failures.append(
-                        f"dL/d{g.latex[k]} ({where}): derived {derived[k]!r} "
-                        f"but finite differences {fd[k]!r}")
+                        MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
             if point == 0 and n == 1:
                 report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                                for k in keys]
     for row in report.rows if symbolic else ():
         row.symbolic = symbolic_check(d, row.param, seed)
         if row.symbolic == "DIFFERENT":
-            report.failures.append(f"dL/d{row.name}: derived expression differs from sympy.diff")
+            report.failures.append(MESSAGES["symbolic"].format(derivative=f"dL/d{row.name}"))
     return report
 
 
@@ -213,28 +226,27 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
         report.errors_fd.append(normalized_error(a, [fd[k] for k in keys]))
         report.checks += 1
         if abs(loss - float(value)) > 1e-9 * (1 + abs(float(value))):
-            report.failures.append(f"{g.latex[g.loss]} (point {point}): derivation's forward "
-                                   f"pass gives {loss!r} but NumPy {float(value)!r}")
+            report.failures.append(MESSAGES["forward"].format(
+                name=g.latex[g.loss], point=point, derived=loss, other=float(value)))
         for k in keys:
-            for what, other, limit, floor in (("NumPy differences", ref[k], 1e-6, 1e-9),
-                                              ("finite differences", fd[k], 1e-5, 1e-7)):
+            for what, other, limit, floor in ((DIFFERENCES, ref[k], 1e-6, 1e-9),
+                                              (FINITE_DIFFERENCES, fd[k], 1e-5, 1e-7)):
                 if normalized_error(derived[k], other) > limit and abs(derived[k] - other) > floor:
-                    report.failures.append(
-                        f"d{g.latex[g.loss]}/d{g.latex[k]} (point {point}): derived "
-                        f"{derived[k]!r} but {what} {other!r}")
+                    report.failures.append(MESSAGES["vs"].format(
+                        derivative=f"d{g.latex[g.loss]}/d{g.latex[k]}", where=f"point {point}",
+                        derived=derived[k], what=what, other=other))
         if point == 1:
             report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                            for k in keys]
     if point < points:
-        report.failures.append(f"only {point} of {points} random points gave finite values "
-                               "away from relu/abs kinks")
+        report.failures.append(MESSAGES["few_points"].format(found=point, points=points))
     # flattening shared nodes grows exponentially with depth: sized on the graph first
     symbolic = symbolic and g.flat_size(g.loss) <= GRAPH_SYMBOLIC_MAX_SIZE
     for row in report.rows if symbolic else ():
         row.symbolic = symbolic_check(d, row.param, seed)
         if row.symbolic == "DIFFERENT":
-            report.failures.append(f"d{g.latex[g.loss]}/d{row.name}: derived expression "
-                                   "differs from sympy.diff")
+            report.failures.append(MESSAGES["symbolic"].format(
+                derivative=f"d{g.latex[g.loss]}/d{row.name}"))
     return report
 
 
