@@ -99,7 +99,7 @@ def chain_view(chain: v.LayerChain) -> dict:
     layer_block = chain.hidden[0]  # dh^{[L]}/dh^{[L-1]}, read for every l
     t = g.table
     weights = [g.latex[w[0][0].key] for w in t.weights]
-    o = v.shape(g.spec)
+    hidden = g.layers[0]  # every hidden layer of a chain is alike
     return {
         "target": n.frac(g.loss, chain.param),
         "param": g.latex[chain.param],
@@ -116,9 +116,9 @@ def chain_view(chain: v.LayerChain) -> dict:
         "dy": n.frac(g.loss, t.units[-1][0].key), "y": g.latex[t.units[-1][0].key],
         "x": g.latex[t.inputs[0].key], "weights": weights,
         "bound": number(v.chain_bound(chain, env)),
-        "slope_max": sp.latex(v.SLOPE_MAX[o.activation]),
-        "residual": o.residual,
-        "example": {"x": number(g.spec.example.inputs[0]), "t": number(g.spec.example.targets[0]),
+        "slope_max": sp.latex(v.SLOPE_MAX[hidden.activation]),
+        "residual": hidden.residual,
+        "example": {"x": number(g.example.inputs[0, 0]), "t": number(g.example.targets[0, 0]),
                     "t_name": g.latex[t.targets[0].key],
                     "w": number(v.EXAMPLE_WEIGHT)},
     }
