@@ -6,12 +6,47 @@ nothing of their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .derive import Derivation, derive
+import numpy as np
+import sympy as sp
+
+from .derive import Derivation, derive, expanded
 from .graph import build_graph
 from .numeric import Values, evaluate, forward
 from .verify import Report, check_gradients
+
+
+# A step is shown expanded down to inputs and weights only while it stays this small.
+EXPAND_MAX_OPS = 60
+
+
+class Worked:
+    """The steps of a derivation at one point (the worked example, an exam variant): each
+    step's value and its expansion to leaves, computed on first use and kept.
+    ``expansions`` may be shared between points: expansions do not depend on values."""
+
+    def __init__(self, d: Derivation, env: dict, expand: bool, expansions: dict | None = None):
+        self.d, self.env, self.expand = d, env, expand
+        self.cache: dict = {}  # each step, a branching sum above all, is evaluated once
+        self.expansions = {} if expansions is None else expansions
+
+    def value(self, step) -> float:
+        return float(np.asarray(step.eval(self.env, self.cache)).reshape(-1)[0])
+
+    def expansion(self, step):
+        """The step expanded to leaves (factored while short), or None when it is too big
+        to teach anything or expansions are off for this graph."""
+        if not self.expand:
+            return None
+        if step not in self.expansions:
+            e = expanded(self.d, step)
+            if sp.count_ops(e) > EXPAND_MAX_OPS:
+                e = None
+            elif sp.count_ops(e) < 30:
+                e = sp.factor(e)
+            self.expansions[step] = e
+        return self.expansions[step]
 
 
 @dataclass(frozen=True)
@@ -29,6 +64,11 @@ class Lesson:
     env: dict  # every node's value at it: symbol -> array of one sample
     report: Report | None = None
     matrix: MatrixResult | None = None
+    worked: Worked | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.worked is None:
+            self.worked = Worked(self.derivation, self.env, self.derivation.graph.expandable)
 
     @property
     def graph(self):

@@ -11,15 +11,15 @@ import re
 import numpy as np
 import sympy as sp
 
-from ..derive import Derivation, expanded
-from ..lesson import Lesson
+from ..derive import Derivation
+from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .diagram_view import diagram, svg_label
 from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
-# Show the expansion down to inputs and weights only while it stays readable.
-EXPAND_MAX_OPS = 60
+# Show the expansion down to inputs and weights only while it stays readable
+# (and while it stays small: lesson.EXPAND_MAX_OPS).
 EXPAND_MAX_CHARS = 400
 # Above this many parameters a page shows one derivation per layer and a table of the rest.
 FULL_PAGE_MAX_PARAMS = 40
@@ -144,20 +144,23 @@ def _loss_dict(total, lname, term, net):
 
 
 class StepViews:
-    """One dict per step, numbers from the worked example substituted in."""
+    """One dict per step, numbers from the worked example substituted in. The numbers and
+    expansions come from ``lesson.Worked``; this class only prints them."""
 
-    def __init__(self, n: Notation, env: dict, cache: dict, expand: bool,
-                 expansions: dict | None = None):
-        self.n, self.env, self.cache, self.expand = n, env, cache, expand
+    def __init__(self, n: Notation, env: dict, cache: dict | None = None, expand: bool = True,
+                 expansions: dict | None = None, worked: Worked | None = None):
+        self.n, self.env = n, env
         # expansions are value-free and costly (factoring): once per step, and shareable
         # between views of one derivation at other values (the variants of an exam)
-        self.expansions = {} if expansions is None else expansions
+        self.worked = worked or Worked(n.d, env, expand, expansions)
+        if cache is not None and worked is None:
+            self.worked.cache = cache
 
     def view(self, step: Step) -> dict:
         return getattr(self, f"_view_{type(step).__name__}")(step)
 
     def value(self, step: Step) -> float:
-        return float(np.asarray(step.eval(self.env, self.cache)).reshape(-1)[0])
+        return self.worked.value(step)
 
     def factor(self, f: Step) -> dict:
         n = self.n
@@ -207,17 +210,9 @@ class StepViews:
         }
 
     def _expanded(self, s: Step):
-        if not self.expand:
+        e = self.worked.expansion(s)
+        if e is None:
             return None
-        if s not in self.expansions:
-            self.expansions[s] = self._expand(s)
-        return self.expansions[s]
-
-    def _expand(self, s: Step):
-        e = expanded(self.n.d, s)
-        if sp.count_ops(e) > EXPAND_MAX_OPS:
-            return None
-        e = sp.factor(e) if sp.count_ops(e) < 30 else e
         shown = self.n.tex(e)
         if len(shown) > EXPAND_MAX_CHARS:  # a wall of symbols teaches nothing
             return None
@@ -249,8 +244,7 @@ def lesson_view(lesson: Lesson) -> dict:
     the example, the verification table and the matrix form, as plain data."""
     d, g, values, env = lesson.derivation, lesson.graph, lesson.values, lesson.env
     n = Notation(d)
-    cache: dict = {}
-    views = StepViews(n, env, cache, g.expandable)
+    views = StepViews(n, env, worked=lesson.worked)
     full = g.detail == "all" or len(d.gradients) <= FULL_PAGE_MAX_PARAMS
     steps, seen = [], set()
     for s in d.steps:
