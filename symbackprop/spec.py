@@ -181,7 +181,7 @@ class _Reader:
     def network(self, data, name):
         """The spec of the file's ``kind``: a layered network or a graph of formulas."""
         kind = data.get("kind", "layers")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             self.fail(f"kind = {kind!r} is not one of: {', '.join(KINDS)}", None, "kind")
         return KINDS[kind](self, data, name)
 

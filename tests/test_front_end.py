@@ -59,3 +59,11 @@ def test_a_lesson_is_built_once_at_the_worked_example():
     loss = float(lesson.env[g.sym(g.loss)][0])
     assert round(loss, 9) == 0.298371109  # E_total in the post
     assert lesson.report.ok and lesson.matrix.agreement < 1e-12
+
+
+@pytest.mark.parametrize("text", ['kind = [1]\n', 'kind = "conv"\n'])
+def test_an_unknown_kind_is_a_one_line_error(text):
+    from symbackprop.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"<spec>:1: kind = .* is not one of: layers, graph"):
+        loads(text)
