@@ -83,15 +83,12 @@ class Report:
     def ok(self) -> bool:
         return not self.failures
 
-    def summary(self) -> str:
-        """One line of figures (templates/text/verify_summary.txt.j2)."""
-        from .render.env import render
-
-        return render("text", "text/verify_summary.txt.j2", {
-            "parameters": len(self.rows), "checks": self.checks,
-            "max_ref": max(self.errors_ref, default=0.0),
-            "max_fd": max(self.errors_fd, default=0.0),
-            "equal": sum(r.symbolic.startswith("equal") for r in self.rows)}).rstrip("\n")
+    def figures(self) -> dict:
+        """The numbers a summary states (render/views.verification_summary prints them)."""
+        return {"parameters": len(self.rows), "checks": self.checks,
+                "max_ref": max(self.errors_ref, default=0.0),
+                "max_fd": max(self.errors_fd, default=0.0),
+                "equal": sum(r.symbolic.startswith("equal") for r in self.rows)}
 
 
 def positions(d: Derivation) -> dict[tuple, str]:

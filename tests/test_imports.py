@@ -119,3 +119,29 @@ def test_imports_read_function_level_and_skip_type_checking():
 def test_no_import_cycle_in_the_package():
     found = [c for c in cycles(graph()) if frozenset(c) not in KNOWN]
     assert not found, f"import cycles: {found}"
+
+
+# The math core never builds text: it imports no template engine and nothing of render/.
+CORE = ("spec", "formula_spec", "notation", "naming", "dag", "graph", "formula_graph", "ops",
+        "steps", "derive", "numeric", "matrix", "reference", "verify", "lesson", "vanishing")
+
+
+def test_the_math_core_imports_no_rendering():
+    edges = graph()
+    core = [m for m in edges if "." in m and m.split(".")[1] in CORE]
+    assert len(core) >= len(CORE)
+    reach = {}
+    for m in core:  # everything m imports, directly or not
+        seen, todo = set(), [m]
+        while todo:
+            for n in edges[todo.pop()]:
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        reach[m] = seen
+    bad = {m: sorted(n for n in r if n.startswith("symbackprop.render")) for m, r in reach.items()}
+    assert not {m: r for m, r in bad.items() if r}, bad
+    for m in core:
+        path = PACKAGE.parent / (m.replace(".", "/") + ".py")
+        path = path if path.exists() else path.with_suffix("") / "__init__.py"
+        assert "jinja2" not in path.read_text(encoding="utf-8"), m

@@ -15,6 +15,7 @@ from ..derive import Derivation
 from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .diagram_view import diagram, svg_label
+from .env import render
 from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
@@ -295,6 +296,11 @@ def lesson_view(lesson: Lesson) -> dict:
     }
 
 
+def verification_summary(report) -> str:
+    """One line of the report's figures (templates/text/verify_summary.txt.j2)."""
+    return render("text", "text/verify_summary.txt.j2", report.figures()).rstrip("\n")
+
+
 def verification_view(n: Notation, report) -> dict | None:
     """The verification table; error figures stay floats (templates bound the noise)."""
     if report is None:
@@ -305,7 +311,7 @@ def verification_view(n: Notation, report) -> dict | None:
                   "reference": number(r.reference, 10), "fd": number(r.finite_diff, 10),
                   "symbolic": r.symbolic, "error": max(r.error_ref, r.error_fd)}
                  for r in report.rows],
-        "summary": report.summary(), "ok": report.ok,
+        "summary": verification_summary(report), "ok": report.ok,
         "max_ref": max(report.errors_ref, default=0.0),
         "max_fd": max(report.errors_fd, default=0.0),
     }

@@ -24,6 +24,15 @@ SCALES = (0.5, 1.0, 2.0, 4.0)  # the weight scales every page compares
 MAX_DEPTH = 12
 MAX_WIDTH = 8
 EXAMPLE_WEIGHT = 0.5  # the worked example's weights, as in the lesson's deep preset
+# The title of a chain's page: the words, in one table.
+TITLE = {
+    "title": "A deep chain: {count} {activation} {layers}{units}{skips}",
+    "counts": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+               "ten", "eleven", "twelve"),
+    "layer": "layer", "layers": "layers",
+    "units": " of {width} units",
+    "skips": ", with skip connections",
+}
 # The largest slope act'(z) of each activation (relu'(0) = 0, so relu' is 0 or 1).
 SLOPE_MAX = {"sigmoid": sp.Rational(1, 4), "tanh": sp.Integer(1), "relu": sp.Integer(1)}
 
@@ -100,13 +109,13 @@ def chain_network(o: Options, name: str = "deep", title: str | None = None) -> N
 
 
 def chain_title(o: Options) -> str:
-    """"A deep chain: three sigmoid layers of 2 units, with skip connections"
-    (templates/text/chain_title.txt.j2)."""
-    from ..render.env import render
-
-    return render("text", "text/chain_title.txt.j2", {
-        "depth": o.depth, "width": o.width, "activation": o.activation,
-        "residual": o.residual}).rstrip("\n")
+    """"A deep chain: three sigmoid layers of 2 units, with skip connections"."""
+    count = TITLE["counts"][o.depth] if o.depth < len(TITLE["counts"]) else str(o.depth)
+    return TITLE["title"].format(
+        count=count, activation=o.activation,
+        layers=TITLE["layer" if o.depth == 1 else "layers"],
+        units=TITLE["units"].format(width=o.width) if o.width > 1 else "",
+        skips=TITLE["skips"] if o.residual else "")
 
 
 def deep_network(base: Network, **changes) -> tuple[Network, Options]:
