@@ -154,6 +154,7 @@ def _output(args):
 
 
 def cmd_verify(args) -> int:
+    from .render.views import verification_summary
     from .verify import check_gradients
 
     net, d = _derive(args.spec)
@@ -164,7 +165,7 @@ def cmd_verify(args) -> int:
     for r in report.rows:
         print(f"{'d' + d.graph.latex[d.loss] + '/d' + r.name:<{width}} {r.symbolic:<18} {r.derived:>14.8g} "
               f"{r.reference:>14.8g} {r.finite_diff:>14.8g} {max(r.error_ref, r.error_fd):>8.1e}")
-    print(report.summary())
+    print(verification_summary(report))
     for f in report.failures:
         print(f"FAIL {f}", file=sys.stderr)
     print("all gradients verified" if report.ok else f"{len(report.failures)} failures")
@@ -178,7 +179,7 @@ def cmd_grad(args) -> int:
     net, d = _derive(args.spec)
     g = d.graph
     values = load_values(args.at, g)
-    if getattr(net, "kind", "layers") == "layers":
+    if g.layers:
         from .matrix import compile_layers
 
         # the derivation compiled to per-layer matrix code: one pass for the whole batch

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .graph import Graph
+from .dag import Graph
 from .steps import Chain, Cite, Local, Step, Sum, grad_symbol
 
 # Products with more operations than this are left as written, not simplified.

@@ -360,7 +360,7 @@ class Exam:
     def __init__(self, net, variants: int = 1, seed: int = 0, questions: str | None = None,
                  title: str | None = None, course: str | None = None,
                  instructions: str | None = None):
-        if getattr(net, "kind", "layers") == "graph":
+        if not build_graph(net).layers:
             raise SpecError("exam needs a layered network with a loss; a graph spec "
                             "(kind = \"graph\") has no inputs and targets to draw")
         if not 1 <= variants <= MAX_VARIANTS:

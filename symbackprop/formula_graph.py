@@ -1,14 +1,19 @@
-"""A graph spec as a Graph: inputs are leaves (and the parameters: the output is
-differentiated by them), each formula node a Node whose expr is its formula in the
-symbols of the names it uses (q = x + y, f = q z)."""
+"""Front end of a graph spec: its formulas as a Graph. Inputs are leaves (and the
+parameters: the output is differentiated by them), each formula node a Node whose expr is
+its formula in the symbols of the names it uses (q = x + y, f = q z)."""
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from . import formula, ops
+from .dag import Graph, Node
 from .formula_spec import FormulaGraph, latex_name
-from .graph import Graph, Node
+from .numeric import Values
+
+# A graph's steps are shown in its inputs alone while its output's tree is this small.
+EXPAND_MAX_SIZE = 200
 
 
 def build_formula_graph(net: FormulaGraph) -> Graph:
@@ -19,5 +24,31 @@ def build_formula_graph(net: FormulaGraph) -> Graph:
         kind = "output" if key == net.output else "node"
         nodes[key] = Node(key, "formula", tuple(sorted(formula.names(tree))), expr, kind)
         symbols[key] = sp.Symbol(key, real=True)
-    return Graph(nodes=nodes, latex={k: latex_name(k) for k in nodes}, loss=net.output,
-                 params=tuple(net.inputs), inputs=(), targets=(), spec=net, table=None)
+    positive = net.positive_domain()
+    g = Graph(nodes=nodes, latex={k: latex_name(k) for k in nodes}, loss=net.output,
+              params=tuple(net.inputs), inputs=(), targets=(), spec=net, table=None,
+              name=net.name, title=net.title, sizes=(len(net.inputs),),
+              partial=net.notation.derivative == "partial", detail=net.detail,
+              example=_example(net, positive),
+              sample=lambda rng, n=1: _sample(net.inputs, positive, rng))
+    # flattening a deep graph's shared nodes is exponential: sized on the graph first
+    g.expandable = g.flat_size(g.loss) <= EXPAND_MAX_SIZE
+    return g
+
+
+def _example(net: FormulaGraph, positive: bool) -> Values:
+    """The worked example: the spec's [example], else seeded round numbers (positive where
+    a formula needs it: log, sqrt, x^y)."""
+    if net.example is not None:
+        return Values(np.zeros((1, 0)), None, dict(net.example))
+    rng = np.random.default_rng(7)
+    lo, hi = (0.5, 2.0) if positive else (-2.0, 2.0)
+    return Values(np.zeros((1, 0)), None,
+                  {k: float(np.round(rng.uniform(lo, hi), 1) or 1.0) for k in net.inputs})
+
+
+def _sample(keys, positive: bool, rng, n: int = 1) -> Values:
+    """A random point: the inputs (a graph's parameters), in a formula's domain. A graph
+    has no samples, so ``n`` is always one."""
+    draw = rng.uniform(0.5, 2.0, size=len(keys)) if positive else rng.normal(size=len(keys))
+    return Values(np.zeros((1, 0)), None, dict(zip(keys, draw)))

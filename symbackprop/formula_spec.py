@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from . import formula
 from .errors import SpecError
-from .spec import Notation
+from .notation import Notation
 
 MAX_NAMES = 500  # inputs + nodes
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -45,10 +45,6 @@ class FormulaGraph:
     example: tuple[tuple[str, float], ...] | None = None  # (input name, value)
     notation: Notation = field(default_factory=Notation)
     detail: str = "auto"
-
-    @property
-    def kind(self) -> str:
-        return "graph"
 
     @property
     def loss(self):

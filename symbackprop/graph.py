@@ -1,110 +1,24 @@
-"""The computational graph: named nodes, each defined by a small SymPy expression of
-the symbols of its inputs (h_1 = x_1 w_1 + x_2 w_3 + x_3 w_5, L = (y_true - y_pred)^2/N).
-
-Nothing here is ever composed into one big expression unless asked (``flat``): the
-derivation works on the local definitions only.
+"""Front ends: a spec -> its ``Graph`` (``dag.py``). A layered network (``spec.Network``)
+is built here, a graph of formulas (``formula_spec.FormulaGraph``) in ``formula_graph.py``;
+``build_graph`` picks the front end by the spec's class name, the one place that does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+import numpy as np
 import sympy as sp
 
 from . import naming, ops
+from .dag import Graph, Node
+from .formula_graph import build_formula_graph
 from .naming import Quantity
+from .numeric import Values
 from .spec import Network
 
 
-@dataclass(frozen=True)
-class Node:
-    name: str  # canonical key, also the SymPy symbol's name
-    op: str  # "leaf", "linear", "add", "softmax", "formula", an activation or a loss
-    inputs: tuple[str, ...] = ()
-    expr: sp.Expr | None = None  # definition in the symbols of ``inputs``
-    kind: str = "node"  # the naming kind: input, target, weight, bias, unit, loss, ...
-    # for a sum of products (linear, add): input -> its coefficient, the local derivative
-    coeffs: tuple[tuple[str, sp.Expr], ...] = ()
-
-    def __repr__(self):
-        return f"Node({self.name} = {self.op}({', '.join(self.inputs)}))"
-
-
-@dataclass
-class Graph:
-    """Nodes in topological order, with the lesson's LaTeX name of each."""
-
-    nodes: dict[str, Node]
-    latex: dict[str, str]  # key -> LaTeX name
-    loss: str  # key of the node differentiated (L, E, or a graph's output)
-    params: tuple[str, ...]  # what dL/d· is derived for, in print order
-    inputs: tuple[str, ...] = ()
-    targets: tuple[str, ...] = ()
-    spec: object = None
-    table: object = None  # naming.Names for layered networks
-    # local rewrites applied to derivatives of a node: exp(z_k)/Σ exp(z_j) -> y_k
-    rewrites: dict[str, dict] = field(default_factory=dict)
-    _flat: dict = field(default_factory=dict, repr=False)
-    _fns: dict = field(default_factory=dict, repr=False)  # lambdified node definitions
-
-    def __post_init__(self):
-        self.symbols = {k: sp.Symbol(k, real=True) for k in self.nodes}
-        consumers = {k: [] for k in self.nodes}
-        for node in self.nodes.values():
-            for i in node.inputs:
-                consumers[i].append(node.name)
-        self.consumers = {k: tuple(v) for k, v in consumers.items()}
-        self.by_symbol = {s: k for k, s in self.symbols.items()}
-
-    def sym(self, key: str) -> sp.Symbol:
-        return self.symbols[key]
-
-    def local(self, of: str, wrt: str) -> sp.Expr:
-        """∂of/∂wrt with the other inputs of ``of`` held fixed, in named form."""
-        node = self.nodes[of]
-        if node.coeffs:  # ∂(Σ a_i w_i + b)/∂a_i = w_i, ∂/∂w_i = a_i, ∂/∂b = 1
-            return dict(node.coeffs)[wrt]
-        d = sp.diff(node.expr, self.symbols[wrt])
-        if node.op not in ("linear", "add"):
-            d = d.subs(self.rewrites.get(of, {node.expr: self.symbols[of]}))
-        return d
-
-    def flat(self, key: str) -> sp.Expr:
-        """The node as an expression of leaves only (inputs, targets, parameters, N).
-        Exponential in depth for wide networks: callers guard by size."""
-        if key not in self._flat:
-            for name, node in self.nodes.items():
-                if name in self._flat:
-                    continue
-                if node.op == "leaf":
-                    self._flat[name] = self.symbols[name]
-                else:
-                    self._flat[name] = node.expr.xreplace(
-                        {self.symbols[i]: self._flat[i] for i in node.inputs}
-                    )
-                if name == key:
-                    break
-        return self._flat[key]
-
-    def leaves(self, kind=None) -> tuple[str, ...]:
-        return tuple(k for k, n in self.nodes.items()
-                     if n.op == "leaf" and (kind is None or n.kind == kind))
-
-    @property
-    def computed(self) -> tuple[str, ...]:
-        return tuple(k for k, n in self.nodes.items() if n.op != "leaf")
-
-    def size(self) -> int:
-        """Edges of the graph: the measure that guards expensive symbolic work."""
-        return sum(len(n.inputs) for n in self.nodes.values())
-
-
-def build_graph(net) -> Graph:
-    if getattr(net, "kind", "layers") == "graph":
-        from .formula_graph import build_formula_graph
-
-        return build_formula_graph(net)
-    return _build_layered(net)
+def build_graph(spec) -> Graph:
+    """The Graph of a spec, by the front end of its class (``Network``, ``FormulaGraph``)."""
+    return FRONT_ENDS[type(spec).__name__](spec)
 
 
 def _build_layered(net: Network) -> Graph:
@@ -181,4 +95,51 @@ def _build_layered(net: Network) -> Graph:
         params=tuple(q.key for q in table.params),
         inputs=tuple(q.key for q in table.inputs), targets=tuple(q.key for q in table.targets),
         spec=net, table=table, rewrites=rewrites,
+        name=net.name, title=net.title, layers=net.layers, sizes=net.sizes, loss_name=net.loss,
+        partial=net.notation.derivative == "partial", detail=net.detail,
+        example=_example(net, table),
+        learning_rate=net.example.learning_rate if net.example else None,
+        sample=lambda rng, n=1: _sample(net, table, rng, n),
+        # the flattened loss grows with the edges: expansions are shown up to this many
+        expandable=sum(len(n.inputs) for n in nodes.values()) <= EXPAND_MAX_EDGES,
     )
+
+
+# A layered page shows each step expanded to inputs and weights up to this many edges.
+EXPAND_MAX_EDGES = 200
+
+
+def _example(net: Network, table) -> Values:
+    """The worked example: the spec's [example], else seeded round numbers."""
+    ex = net.example
+    if ex is not None:
+        by_latex = table.by_latex()
+        params = {by_latex[naming.canonical_latex(k)].key: v for k, v in ex.params}
+        if set(params) == {q.key for q in table.params}:
+            return Values([ex.inputs], [ex.targets], params)
+    rng = np.random.default_rng(7)
+    params = {q.key: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for q in table.params}
+    X = np.round(rng.uniform(-1, 1, size=(1, len(table.inputs))), 1)
+    if net.loss == "softmax_ce":
+        T = np.eye(len(table.targets))[:1]
+    elif net.loss == "bce":
+        T = np.ones((1, 1))
+    else:
+        T = np.round(rng.uniform(-1, 1, size=(1, len(table.targets))), 1)
+    return Values(X, T, params)
+
+
+def _sample(net: Network, table, rng, n: int = 1) -> Values:
+    """A random point: parameters as ``reference.init_params`` draws them, then ``n``
+    samples of inputs and targets valid for the loss (``verify.sample``)."""
+    from . import reference
+    from .verify import sample
+
+    keys = {("weight", q.layer, q.row, q.col) if q.kind == "weight"
+            else ("bias", q.layer, q.row, 0): q.key for q in table.params}
+    params = reference.flatten(net, reference.init_params(net, rng, scale=0.8))
+    X, T = sample(net, rng, n)
+    return Values(X, T, {keys[k]: v for k, v in params.items()})
+
+
+FRONT_ENDS = {"Network": _build_layered, "FormulaGraph": build_formula_graph}

@@ -3,11 +3,15 @@ batch of samples at once (one array of N values per node)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import sympy as sp
 
 from . import ops
-from .derive import Derivation
+
+if TYPE_CHECKING:  # annotations only: derive imports steps, which evaluates through here
+    from .derive import Derivation
 
 MODULES = [ops.NUMPY, "numpy"]
 
@@ -78,8 +82,7 @@ def evaluate(d: Derivation, values: Values):
 
 
 def _reducer(g):
-    spec = g.spec
-    loss = ops.LOSSES.get(getattr(spec, "loss", None))
+    loss = ops.LOSSES.get(g.loss_name)
     if loss is not None and not loss.has_mean:
         return lambda a: float(np.mean(a))
     return lambda a: float(np.sum(a))

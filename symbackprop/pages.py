@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .derive import derive
-from .graph import build_graph
+from .lesson import Lesson, build_lesson
 from .render import flavour
 from .render.env import render
 from .render.notebook import notebook
-from .render.views import example_values, lesson_view
-from .verify import check_gradients
+from .render.views import lesson_view
 
 # The preset whose page is the deep-network lesson (``deep_files``).
 DEEP_PRESET = "deep"
@@ -36,23 +34,22 @@ def lesson_files(net, seed: int = 0, templates: str | None = None,
     """{file name: content} for the lesson page of ``net``: Markdown with its SVG diagram,
     a complete LaTeX document, and, as asked, a notebook and a PDF."""
     output = output or Output(templates=templates)
-    d = derive(build_graph(net))
-    report = check_gradients(d, seed=seed, points=2, progress=output.progress)
-    view = lesson_view(d, report)
+    lesson = build_lesson(net, seed=seed, points=2, progress=output.progress)
+    view = lesson_view(lesson)
     t = output.templates
     files = {
         f"{net.name}.md": render("markdown", "markdown/lesson.md.j2", view, t),
         f"{net.name}.svg": render("markdown", "svg/network.svg.j2", view, t),
         f"{net.name}.tex": render("latex", "latex/lesson.tex.j2", view, t),
     }
-    return finish(files, net.name, d, output)
+    return finish(files, net.name, lesson, output)
 
 
-def finish(files: dict, name: str, d, output: Output) -> dict[str, str | bytes]:
+def finish(files: dict, name: str, lesson: Lesson, output: Output) -> dict[str, str | bytes]:
     """The rendered page in the formats asked for."""
     md, tex = f"{name}.md", f"{name}.tex"
     if "ipynb" in output.formats:
-        files[f"{name}.ipynb"] = notebook(d, files[md], example_values(d))
+        files[f"{name}.ipynb"] = notebook(lesson.derivation, files[md], lesson.values)
     if output.pdf:
         assets = {k: v for k, v in files.items() if k.endswith(".png")}
         files[f"{name}.pdf"] = flavour.pdf(files[tex], name, assets)
@@ -77,9 +74,8 @@ def deep_files(net, options, seed: int = 0, templates: str | None = None,
 
     output = output or Output(templates=templates)
     templates = output.templates
-    d = derive(build_graph(net))
-    report = check_gradients(d, seed=seed, points=2, progress=output.progress)
-    view = lesson_view(d, report)
+    lesson = build_lesson(net, seed=seed, points=2, progress=output.progress)
+    view = lesson_view(lesson)
     st = vanishing.study(options, seed=seed)
     view["deep"] = deep_view(st, vanishing.lesson_chains(options), vanishing.check(st), net.name)
     files = {
@@ -88,4 +84,4 @@ def deep_files(net, options, seed: int = 0, templates: str | None = None,
         f"{net.name}.tex": render("latex", "latex/deep.tex.j2", view, templates),
     }
     files.update(plots.plot_files(st, net.name))
-    return finish(files, net.name, d, output)
+    return finish(files, net.name, lesson, output)

@@ -26,7 +26,6 @@ import sympy as sp
 
 from . import ops
 from .derive import Derivation, expanded, reaching
-from .sizes import flat_size
 from .steps import Chain, Local, Step, Sum
 
 # The whole-loss identity is attempted while the flattened loss has at most this many
@@ -66,7 +65,7 @@ def method_for(d: Derivation) -> str:
     """"whole" where the flattened loss is small enough to expand and has no kink,
     else "local"."""
     g = d.graph
-    size = flat_size(g, d.loss)
+    size = g.flat_size(d.loss)
     if size > WHOLE_MAX_SIZE or size * len(d.gradients) > WHOLE_MAX_WORK:
         return "local"
     kinked = any(n.expr is not None and ops.elementary(n.expr).has(*KINKS)

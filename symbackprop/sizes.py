@@ -17,11 +17,6 @@ def flat_sizes(g) -> dict[str, int]:
     return sizes
 
 
-def flat_size(g, key: str) -> int:
-    """Tree nodes of ``g.flat(key)``: an upper bound (SymPy merges nested sums)."""
-    return flat_sizes(g)[key]
-
-
 def expanded_size(d, step) -> int:
     """Tree nodes of ``derive.expanded(d, step)``: node symbols count as their flattened
     trees, cited gradients (dL/dv) as the expansion of their sums."""

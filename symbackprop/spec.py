@@ -13,26 +13,18 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import SpecError
+from .formula_spec import read_graph_spec
+from .notation import DERIVATIVES, NUMBERINGS, SCOPES, Notation
 
 ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
 LOSSES = ("mse", "half_sse", "bce", "softmax_ce")
 BIASES = ("none", "per_unit", "shared")
-NUMBERINGS = ("by_input", "by_unit")
-SCOPES = ("per_layer", "global")
-DERIVATIVES = ("d", "partial")
 
 # A name the user gives is printed as LaTeX, so it must be plain: letters, digits,
 # sub/superscripts, braces, brackets, commas. No backslash commands.
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^{}\[\],']*$")
 _MAX_UNITS = 4096
 _MAX_LAYERS = 512
-
-
-@dataclass(frozen=True)
-class Notation:
-    numbering: str = "by_input"
-    scope: str = "per_layer"
-    derivative: str = "d"
 
 
 @dataclass(frozen=True)
@@ -186,18 +178,19 @@ class _Reader:
             self.fail(f"{key}: names repeat", table, key, index)
         return len(value), tuple(value)
 
-    def network(self, data, name) -> Network:
-        if data.get("kind", "layers") == "graph":
-            from .formula_spec import read_graph_spec  # noqa: PLC0415  (graph specs, issue 3)
+    def network(self, data, name):
+        """The spec of the file's ``kind``: a layered network or a graph of formulas."""
+        kind = data.get("kind", "layers")
+        if not isinstance(kind, str) or kind not in KINDS:
+            self.fail(f"kind = {kind!r} is not one of: {', '.join(KINDS)}", None, "kind")
+        return KINDS[kind](self, data, name)
 
-            return read_graph_spec(self, data, name)
+    def layered(self, data, name) -> Network:
         self.check_keys(
             data,
             ("kind", "name", "title", "inputs", "targets", "loss", "notation", "layers",
              "example", "detail"),
         )
-        if data.get("kind", "layers") != "layers":
-            self.fail(f"kind = {data['kind']!r} is not one of: layers, graph", None, "kind")
         if "inputs" not in data:
             self.fail("missing field 'inputs' (a count, or a list of names)")
         n_in, input_names = self.names(data["inputs"], "inputs")
@@ -300,6 +293,10 @@ class _Reader:
             params=tuple((k, float(v)) for k, v in params.items()),
             learning_rate=None if lr is None else float(lr),
         )
+
+
+# The spec kinds a file names (``kind = "graph"``) and the reader of each.
+KINDS = {"layers": _Reader.layered, "graph": read_graph_spec}
 
 
 def _is_number(v) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SpecError
-from .graph import Graph
+from .dag import Graph
 from .naming import canonical_latex
 from .numeric import Values
 
@@ -41,7 +41,7 @@ def load_values(path: str | Path, g: Graph) -> Values:
 
 
 def parse_values(data, g: Graph, where: str = "values") -> Values:
-    if getattr(g.spec, "kind", "layers") == "graph":
+    if not g.layers:  # a graph of formulas: its inputs by name
         return _graph_values(data, g, where)
     if not isinstance(data, dict):
         raise SpecError('expected an object {"inputs": ..., "targets": ..., "params": ...}', where)
@@ -56,7 +56,7 @@ def parse_values(data, g: Graph, where: str = "values") -> Values:
     T = _rows(data["targets"], len(g.targets), "targets", where)
     if len(X) != len(T):
         raise SpecError(f"{len(X)} input rows but {len(T)} target rows", where)
-    if getattr(g.spec, "loss", None) == "softmax_ce":
+    if g.loss_name == "softmax_ce":
         for n, row in enumerate(T):
             if abs(sum(row) - 1) > 1e-9:
                 raise SpecError(f"targets row {n + 1}: softmax_ce targets must sum to 1 "

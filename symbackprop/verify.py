@@ -28,6 +28,20 @@ from .proof import DIFFERENT, prove
 TOL = 1e-7
 
 
+# What a failed check says; filled with str.format (names are the lesson's LaTeX).
+MESSAGES = {
+    "where": "point {point}, N = {n}",
+    "vs": "{derivative} ({where}): derived {derived!r} but {what} {other!r}",
+    "forward": "{name} (point {point}): derivation's forward pass gives {derived!r} but NumPy "
+               "{other!r}",
+    "symbolic": "{derivative}: derived expression differs from sympy.diff{where}",
+    "few_points": "only {found} of {points} random points gave finite values away from "
+                  "relu/abs kinks",
+}
+REFERENCE, FINITE_DIFFERENCES, DIFFERENCES = "NumPy reference", "finite differences", \
+    "NumPy differences"
+
+
 def normalized_error(a, b) -> float:
     a, b = np.atleast_1d(np.asarray(a, float)), np.atleast_1d(np.asarray(b, float))
     den = np.linalg.norm(a) + np.linalg.norm(b)
@@ -65,12 +79,12 @@ class Report:
     def ok(self) -> bool:
         return not self.failures
 
-    def summary(self) -> str:
-        return (f"{len(self.rows)} parameters, {self.checks} evaluations: "
-                f"max normalized error vs NumPy {max(self.errors_ref, default=0):.1e}, "
-                f"vs finite differences {max(self.errors_fd, default=0):.1e}; "
-                f"symbolic: {sum(r.symbolic.startswith('equal') for r in self.rows)}"
-                f"/{len(self.rows)} equal to sympy.diff")
+    def figures(self) -> dict:
+        """The numbers a summary states (render/views.verification_summary prints them)."""
+        return {"parameters": len(self.rows), "checks": self.checks,
+                "max_ref": max(self.errors_ref, default=0.0),
+                "max_fd": max(self.errors_fd, default=0.0),
+                "equal": sum(r.symbolic.startswith("equal") for r in self.rows)}
 
 
 def positions(d: Derivation) -> dict[tuple, str]:
@@ -100,7 +114,7 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
     """``progress(iterable, what, total)``, if given, wraps the loops that may take a
     while (the CLI shows a bar on stderr)."""
     net, g = d.graph.spec, d.graph
-    if getattr(net, "kind", "layers") == "graph":
+    if not g.layers:  # a graph of formulas: no layers for the NumPy backpropagation
         return check_graph(d, seed, points, tol, symbolic, progress)
     pos = positions(d)
     rng = np.random.default_rng(seed)
@@ -123,16 +137,15 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
             report.errors_ref.append(e_ref)
             report.errors_fd.append(e_fd)
             report.checks += 1
-            where = f"point {point + 1}, N = {n}"
+            where = MESSAGES["where"].format(point=point + 1, n=n)
             for k in keys:
+                said = dict(derivative=f"dL/d{g.latex[k]}", where=where, derived=derived[k])
                 if normalized_error(derived[k], ref[k]) > tol and abs(derived[k] - ref[k]) > 1e-12:
                     report.failures.append(
-                        f"dL/d{g.latex[k]} ({where}): derived {derived[k]!r} "
-                        f"but NumPy reference {ref[k]!r}")
+                        MESSAGES["vs"].format(**said, what=REFERENCE, other=ref[k]))
                 if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
                     report.failures.append(
-                        f"dL/d{g.latex[k]} ({where}): derived {derived[k]!r} "
-                        f"but finite differences {fd[k]!r}")
+                        MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
             if point == 0 and n == 1:
                 report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                                for k in keys]
@@ -150,9 +163,8 @@ def _prove(d: Derivation, report: Report, seed: int, symbolic: bool, progress, o
         report.method = p.method
         row.symbolic = p.verdict
         if p.verdict == DIFFERENT:
-            where = f" ({p.problem})" if p.problem else ""
-            report.failures.append(f"{of}/d{row.name}: derived expression differs from "
-                                   f"sympy.diff{where}")
+            report.failures.append(MESSAGES["symbolic"].format(
+                derivative=f"{of}/d{row.name}", where=f" ({p.problem})" if p.problem else ""))
 
 
 def _graph_oracle(net):
@@ -177,13 +189,6 @@ def _graph_oracle(net):
     return run
 
 
-def _graph_point(net, rng):
-    keys = net.inputs
-    if net.positive_domain():
-        return dict(zip(keys, rng.uniform(0.5, 2.0, size=len(keys))))
-    return dict(zip(keys, rng.normal(size=len(keys))))
-
-
 def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
                 symbolic: bool = True, progress=None) -> Report:
     """A graph spec's gradients vs NumPy evaluation of its formulas: a fourth-order
@@ -198,7 +203,7 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
     point, tries = 0, 0
     while point < points and tries < 20 * points:
         tries += 1
-        at = _graph_point(net, rng)
+        at = g.sample(rng).params
         value, kink = run(at)
         if not np.isfinite(value) or kink < 1e-2:
             continue
@@ -224,21 +229,20 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
         report.errors_fd.append(normalized_error(a, [fd[k] for k in keys]))
         report.checks += 1
         if abs(loss - float(value)) > 1e-9 * (1 + abs(float(value))):
-            report.failures.append(f"{g.latex[g.loss]} (point {point}): derivation's forward "
-                                   f"pass gives {loss!r} but NumPy {float(value)!r}")
+            report.failures.append(MESSAGES["forward"].format(
+                name=g.latex[g.loss], point=point, derived=loss, other=float(value)))
         for k in keys:
-            for what, other, limit, floor in (("NumPy differences", ref[k], 1e-6, 1e-9),
-                                              ("finite differences", fd[k], 1e-5, 1e-7)):
+            for what, other, limit, floor in ((DIFFERENCES, ref[k], 1e-6, 1e-9),
+                                              (FINITE_DIFFERENCES, fd[k], 1e-5, 1e-7)):
                 if normalized_error(derived[k], other) > limit and abs(derived[k] - other) > floor:
-                    report.failures.append(
-                        f"d{g.latex[g.loss]}/d{g.latex[k]} (point {point}): derived "
-                        f"{derived[k]!r} but {what} {other!r}")
+                    report.failures.append(MESSAGES["vs"].format(
+                        derivative=f"d{g.latex[g.loss]}/d{g.latex[k]}", where=f"point {point}",
+                        derived=derived[k], what=what, other=other))
         if point == 1:
             report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                            for k in keys]
     if point < points:
-        report.failures.append(f"only {point} of {points} random points gave finite values "
-                               "away from relu/abs kinks")
+        report.failures.append(MESSAGES["few_points"].format(found=point, points=points))
     _prove(d, report, seed, symbolic, progress, f"d{g.latex[g.loss]}")
     return report
 

@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 import symbackprop as sb
 from symbackprop import reference
 from symbackprop.cli import main
-from symbackprop.render import flavour
+from symbackprop.render import flavour, pdflatex
 from symbackprop.verify import positions
 
 
@@ -62,7 +62,7 @@ def test_pdf_is_built_and_reproducible(tmp_path, capsys):
 
 
 def test_pdf_without_latex_says_so(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(flavour.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdflatex.shutil, "which", lambda name: None)
     code, _, err = run(capsys, "lesson", "easynet", "-o", str(tmp_path / "out"), "--pdf")
     assert code == 2 and "pdflatex is not on the PATH" in err
     assert not (tmp_path / "out").exists()

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from symbackprop import proof, sizes, spec
+from symbackprop import proof, spec
 from symbackprop.derive import derive
 from symbackprop.graph import build_graph
 from symbackprop.steps import Chain, Local, Sum
@@ -39,12 +39,12 @@ def test_flat_size_counts_the_copies_a_residual_chain_makes():
     found = []
     for depth in (2, 3, 4):
         d = residual_chain(depth)
-        found.append(sizes.flat_size(d.graph, _last_unit(d.graph, depth)))
+        found.append(d.graph.flat_size(_last_unit(d.graph, depth)))
     assert found[1] == 2 * found[0] + 4 and found[2] == 2 * found[1] + 4
     # an upper bound of the tree SymPy builds when asked to (which merges nested sums)
     d = residual_chain(3)
     key = _last_unit(d.graph, 3)
-    assert _tree_nodes(d.graph.flat(key)) <= sizes.flat_size(d.graph, key)
+    assert _tree_nodes(d.graph.flat(key)) <= d.graph.flat_size(key)
 
 
 def _last_unit(g, depth):

@@ -274,7 +274,9 @@ def test_gallery_page_numbers_are_the_verified_ones(study):
     assert r"\deepplot{deep_gradients.png}" in tex and r"\deepplot{deep_training.png}" in tex
     checks = v.check(study)
     assert checks.ok
-    assert f"largest normalized error {checks.max_ref:.1e}" in md
+    # floating-point noise is printed as a bound, so the page is the same on every machine
+    shown = "below 1e-12" if checks.max_ref < 1e-12 else f"{checks.max_ref:.1e}"
+    assert f"largest normalized error {shown}" in md
 
 
 # --------------------------------------------------------------------------- the command line

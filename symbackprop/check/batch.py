@@ -133,11 +133,8 @@ def write_summary(rows, out: Path):
 
 
 def table(rows) -> str:
-    """The summary as an aligned text table."""
+    """The summary as an aligned text table (templates/check/table.txt.j2)."""
+    from ..render.env import render
+
     width = max([len("file")] + [len(r["file"]) for r in rows])
-    head = f"{'file':<{width}}  checked  correct  wrong  errors  status"
-    lines = [head]
-    for r in rows:
-        lines.append(f"{r['file']:<{width}}  {r['checked']:>7}  {r['correct']:>7}  "
-                     f"{r['wrong']:>5}  {r['errors']:>6}  {r['status']}")
-    return "\n".join(lines) + "\n"
+    return render("text", "check/table.txt.j2", {"rows": rows, "width": width})

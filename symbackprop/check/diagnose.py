@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from .. import ops
+from .messages import say
 from .show import frac, show
 from .truth import deriv_symbol
 
@@ -92,19 +93,18 @@ class ChainBreak:
         f = case.frac
         for product in claim.factors:
             if product[0][0] != ref.of:
-                return "chain_break", (f"the chain starts at {f(*product[0])}, but "
-                                       f"{f(ref.of, ref.wrt)} starts at {case.name(ref.of)}")
+                return "chain_break", say("chain_start", first=f(*product[0]),
+                                          target=f(ref.of, ref.wrt), node=case.name(ref.of))
             for (a, b), (c, d) in zip(product, product[1:]):
                 if b != c:
-                    return "chain_break", (f"the factors do not connect: {f(a, b)} is followed "
-                                           f"by {f(c, d)}")
+                    return "chain_break", say("chain_gap", factor=f(a, b), next=f(c, d))
             if product[-1][1] != ref.wrt:
-                return "chain_break", (f"the chain ends at {f(*product[-1])}, but "
-                                       f"{f(ref.of, ref.wrt)} ends at {case.name(ref.wrt)}")
+                return "chain_break", say("chain_end", last=f(*product[-1]),
+                                          target=f(ref.of, ref.wrt), node=case.name(ref.wrt))
             for a, b in product:
                 if a != b and not tr.depends(a, b):
-                    return "chain_break", (f"{case.name(b)} does not reach {case.name(a)}: "
-                                           f"{f(a, b)} = 0")
+                    return "chain_break", say("chain_zero", wrt=case.name(b), of=case.name(a),
+                                              factor=f(a, b))
         covered = {k for product in claim.factors for pair in product for k in pair}
         missing = []
         for b in sorted(covered, key=list(tr.g.nodes).index):
@@ -113,9 +113,8 @@ class ChainBreak:
                     missing.append(c)
         if missing:
             names = ", ".join(case.name(c) for c in dict.fromkeys(missing))
-            return "missing_path", (f"a path is missing: {case.name(ref.wrt)} reaches "
-                                    f"{case.name(ref.of)} also through {names}, and the chain "
-                                    f"rule sums over every path")
+            return "missing_path", say("path_missing", wrt=case.name(ref.wrt),
+                                       of=case.name(ref.of), through=names)
         return None
 
 
@@ -124,7 +123,7 @@ class SignFlip:
 
     def match(self, case):
         if case.same(case.w, -case.t) and not case.same(case.t, 0 * case.t):
-            return "sign", "the sign is flipped: the claim is the negative of the correct value"
+            return "sign", say("sign")
         return None
 
 
@@ -155,23 +154,20 @@ class ConstantFactor:
         return None
 
     def _say(self, c: Fraction, k: int, sums: bool):
-        sign = " and the sign is flipped" if c < 0 else ""
+        sign = say("and_sign") if c < 0 else ""
         c = abs(c)
         if k == 0:
-            what = {Fraction(2): "an extra factor 2", Fraction(1, 2): "a missing factor 2"}.get(
-                c, f"a factor {c} too many" if c > 1 else f"a missing factor {1 / c}")
-            return "constant_factor", (f"a constant factor is off: the claim is {c} times the "
-                                       f"correct value ({what}){sign}")
+            what = {Fraction(2): say("extra_2"), Fraction(1, 2): say("missing_2")}.get(
+                c, say("too_many", c=c) if c > 1 else say("missing_c", c=1 / c))
+            return "constant_factor", say("constant", times=c, what=what, sign=sign)
         times = "N" if k == 1 else "1/N"
         if sums and c == 1:
-            what = ("a sum over the samples where their mean was due" if k == 1 else
-                    "a mean over the samples where their sum was due")
-            return "mean_vs_sum", f"mean versus sum: {what} (the claim is {times} times the correct value){sign}"
+            what = say("sum_for_mean") if k == 1 else say("mean_for_sum")
+            return "mean_vs_sum", say("mean_vs_sum", what=what, times=times, sign=sign)
         coef = "" if c == 1 else f"{c} "
-        what = "a missing 1/N: the loss is a mean over the N samples" if k == 1 and c == 1 else \
-            "an extra 1/N" if c == 1 else f"a factor {coef}{times}"
-        return "constant_factor", (f"a constant factor is off: the claim is {coef}{times} times "
-                                   f"the correct value ({what}){sign}")
+        what = say("missing_mean") if k == 1 and c == 1 else \
+            say("extra_mean") if c == 1 else say("factor_of", c=coef, times=times)
+        return "constant_factor", say("constant", times=f"{coef}{times}", what=what, sign=sign)
 
 
 class MissingPath:
@@ -198,15 +194,13 @@ class MissingPath:
         for c in cons:  # all paths but one
             rest = sum(values[d] for d in cons if d != c)
             if case.same(case.w, rest):
-                return "missing_path", (f"a path is missing: {case.name(b)} reaches "
-                                        f"{case.name(A)} also through {case.name(c)}, and the "
-                                        f"chain rule sums over every path")
+                return "missing_path", say("path_missing", wrt=case.name(b), of=case.name(A),
+                                           through=case.name(c))
         for c in cons:  # one path only
             if case.same(case.w, values[c]):
                 others = ", ".join(case.name(d) for d in cons if d != c)
-                return "missing_path", (f"only the path through {case.name(c)} is counted: "
-                                        f"{case.name(b)} reaches {case.name(A)} also through "
-                                        f"{others}, and the chain rule sums over every path")
+                return "missing_path", say("path_only", through=case.name(c), wrt=case.name(b),
+                                           of=case.name(A), others=others)
         return None
 
 
@@ -229,7 +223,7 @@ class MissingFactor:
             for k in nodes:
                 for i in tr.g.nodes[k].inputs:
                     if i in nodes:
-                        add(tr.local(k, i), f", the local derivative {case.frac(k, i)}")
+                        add(tr.local(k, i), say("local_why", frac=case.frac(k, i)))
             correct = tr.total(case.ref.of, case.ref.wrt)
             for f in sp.Mul.make_args(correct):
                 add(f)
@@ -244,9 +238,9 @@ class MissingFactor:
             if f is None or case.same(f, 0 * f):
                 continue
             if case.same(case.w * f, case.t):
-                return "missing_factor", f"a factor is missing: {case.tex(e)}{why}"
+                return "missing_factor", say("missing_factor", factor=case.tex(e), why=why)
             if case.same(case.w, case.t * f):
-                return "extra_factor", f"an extra factor: {case.tex(e)}{why}"
+                return "extra_factor", say("extra_factor", factor=case.tex(e), why=why)
         return None
 
 
@@ -280,13 +274,11 @@ class WrongActivation:
                     due = case.tex(tr.local(k, z))
                     act = ACTIVATION_NAMES[node.op]
                     if name == "itself":
-                        return "wrong_activation", (
-                            f"the activation instead of its derivative at {case.name(k)}: "
-                            f"{case.tex(out)} where {act}' = {due} was due")
-                    return "wrong_activation", (
-                        f"the derivative of the wrong activation at {case.name(k)}: "
-                        f"{case.tex(slope)} is the derivative of {ACTIVATION_NAMES[name]}; "
-                        f"{act}' = {due} was due")
+                        return "wrong_activation", say("activation_itself", node=case.name(k),
+                                                       claim=case.tex(out), act=act, due=due)
+                    return "wrong_activation", say(
+                        "activation_slope", node=case.name(k), claim=case.tex(slope),
+                        other=ACTIVATION_NAMES[name], act=act, due=due)
         return None
 
     def _definition(self, case):
@@ -300,8 +292,8 @@ class WrongActivation:
                 continue
             alt = case.value_or_none(fn(z))
             if alt is not None and case.same(case.w, alt):
-                return "wrong_activation", (f"the wrong activation: {ACTIVATION_NAMES[name]} "
-                                            f"where {ACTIVATION_NAMES[node.op]} was due")
+                return "wrong_activation", say("wrong_activation", other=ACTIVATION_NAMES[name],
+                                               act=ACTIVATION_NAMES[node.op])
         return None
 
 
@@ -331,8 +323,7 @@ def _index_kind(tr, a, b) -> str:
     return "wrong_unit" if tr.kind[a] in ("unit", "output", "pre", "act") else "wrong_index"
 
 
-_INDEX_WORDS = {"wrong_layer": "a wrong layer", "wrong_unit": "a wrong unit",
-                "wrong_index": "a wrong index"}
+_INDEX_WORDS = {code: say(code) for code in ("wrong_layer", "wrong_unit", "wrong_index")}
 
 
 class TransposedWeight:
@@ -353,14 +344,16 @@ class TransposedWeight:
                 return None
             alt = case.value_or_none(case.claim.expr.xreplace({tr.sym[k]: tr.sym[p]}))
             if alt is not None and case.same(alt, case.t):
-                return "transposed_weight", (f"a transposed weight: {case.name(k)} ({_joins(case, k)})"
-                                             f" where {case.name(p)} ({_joins(case, p)}) was due")
+                return "transposed_weight", say("transposed", used=case.name(k),
+                                                joins=_joins(case, k), due=case.name(p),
+                                                due_joins=_joins(case, p))
         if len(used) > 1:
             alt = case.value_or_none(case.claim.expr.xreplace(
                 {tr.sym[k]: tr.sym[partner[k]] for k in used}))
             if alt is not None and case.same(alt, case.t):
-                names = ", ".join(f"{case.name(k)} for {case.name(partner[k])}" for k in used)
-                return "transposed_weight", f"transposed weights: {names}"
+                names = ", ".join(say("transposed_pair", used=case.name(k),
+                                      due=case.name(partner[k])) for k in used)
+                return "transposed_weight", say("transposed_many", pairs=names)
         return None
 
 
@@ -383,7 +376,7 @@ def _joins(case, k) -> str:
     q = table.by_key[k]
     src = table.inputs[q.col] if q.layer == 1 else table.units[q.layer - 2][q.col]
     dst = table.units[q.layer - 1][q.row]
-    return f"from {case.name(src.key)} to {case.name(dst.key)}"
+    return say("joins", src=case.name(src.key), dst=case.name(dst.key))
 
 
 class WrongIndex:
@@ -405,7 +398,8 @@ class WrongIndex:
                 alt = case.value_or_none(case.claim.expr.xreplace({tr.sym[k]: tr.sym[other]}))
                 if alt is not None and case.same(alt, case.t):
                     code = _index_kind(tr, k, other)
-                    return code, f"{_INDEX_WORDS[code]}: {case.name(k)} where {case.name(other)} was due"
+                    return code, say("index_used", what=_INDEX_WORDS[code], used=case.name(k),
+                                     due=case.name(other))
         for of, wrt in case.claim.derivs:  # a cited derivative with a wrong index
             for pos, key in ((0, of), (1, wrt)):
                 for other in groups.get(_group_of(tr, key), []):
@@ -421,8 +415,8 @@ class WrongIndex:
                         {deriv_symbol(of, wrt): deriv_symbol(*pair)}))
                     if alt is not None and case.same(alt, case.t):
                         code = _index_kind(tr, key, other)
-                        return code, (f"{_INDEX_WORDS[code]}: {case.frac(of, wrt)} where "
-                                      f"{case.frac(*pair)} was due")
+                        return code, say("index_used", what=_INDEX_WORDS[code],
+                                         used=case.frac(of, wrt), due=case.frac(*pair))
         return None
 
 
@@ -440,7 +434,8 @@ class WrongDerivative:
                     continue
                 if case.same(case.w, case.at(tr.sym[other])):
                     code = _index_kind(tr, ref.of, other)
-                    return code, f"{_INDEX_WORDS[code]}: this is {case.name(other)}, not {case.name(ref.of)}"
+                    return code, say("index_this", what=_INDEX_WORDS[code], used=case.name(other),
+                                     due=case.name(ref.of))
             return None
         if not _is_derivative(case):
             return None
@@ -457,8 +452,8 @@ class WrongDerivative:
                 alt = case.value_or_none(tr.total(*pair))
                 if alt is not None and case.same(case.w, alt):
                     code = _index_kind(tr, key, other)
-                    return code, (f"{_INDEX_WORDS[code]}: this is {case.frac(*pair)}, "
-                                  f"not {case.frac(ref.of, ref.wrt)}")
+                    return code, say("index_this", what=_INDEX_WORDS[code], used=case.frac(*pair),
+                                     due=case.frac(ref.of, ref.wrt))
         return None
 
 

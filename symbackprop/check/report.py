@@ -1,9 +1,11 @@
-"""Reports: each equation's line, verdict and reason as text, or the list of results as
-JSON; and the counts a summary table shows."""
+"""Reports: each equation's line, verdict and reason as text (templates/check/), or the
+list of results as JSON; and the counts a summary table shows."""
 
 from __future__ import annotations
 
 import json
+
+from ..render.env import render
 
 WORDS = {"correct": "correct", "wrong": "WRONG", "not_checked": "not checked", "error": "ERROR"}
 LATEX_WIDTH = 70
@@ -18,22 +20,23 @@ def counts(results) -> dict:
 
 
 def summary_line(results) -> str:
-    c = counts(results)
-    return (f"{len(results)} equations: {c['correct']} correct, {c['wrong']} wrong, "
-            f"{c['errors']} errors, {c['not_checked']} not checked")
+    return render("text", "check/summary_line.txt.j2", _totals(results)).rstrip("\n")
+
+
+def _totals(results) -> dict:
+    return dict(counts(results), total=len(results))
 
 
 def text_report(results, title: str | None = None) -> str:
-    lines = [title] if title else []
+    rows = []
     for r in results:
         latex = " ".join(r.latex.split())
         if len(latex) > LATEX_WIDTH:
             latex = latex[:LATEX_WIDTH - 3] + "..."
-        lines.append(f"{r.file}:{r.line}: {WORDS[r.verdict]}  {latex}")
-        for m in r.message.split("\n") if r.message else ():
-            lines.append(f"    {m}")
-    lines.append(summary_line(results))
-    return "\n".join(lines) + "\n"
+        rows.append({"file": r.file, "line": r.line, "verdict": WORDS[r.verdict], "latex": latex,
+                     "messages": r.message.split("\n") if r.message else []})
+    return render("text", "check/report.txt.j2",
+                  dict(_totals(results), title=title, results=rows))
 
 
 def json_report(results) -> str:

@@ -93,7 +93,7 @@ class Truth:
         self.reduce = "mean" if loss_spec and not ops.LOSSES[loss_spec].has_mean else "sum"
         self.shared = {k for k, n in g.nodes.items()
                        if n.op == "leaf" and n.kind not in ("input", "target")}
-        if getattr(net, "kind", "layers") == "graph":
+        if not g.layers:
             self.shared = set()  # a graph's inputs are its parameters, one per sample
         self.points = self._points()
 

@@ -99,7 +99,7 @@ def chain_view(chain: v.LayerChain) -> dict:
     layer_block = chain.hidden[0]  # dh^{[L]}/dh^{[L-1]}, read for every l
     t = g.table
     weights = [g.latex[w[0][0].key] for w in t.weights]
-    o = v.shape(g.spec)
+    hidden = g.layers[0]  # every hidden layer of a chain is alike
     return {
         "target": n.frac(g.loss, chain.param),
         "param": g.latex[chain.param],
@@ -116,9 +116,9 @@ def chain_view(chain: v.LayerChain) -> dict:
         "dy": n.frac(g.loss, t.units[-1][0].key), "y": g.latex[t.units[-1][0].key],
         "x": g.latex[t.inputs[0].key], "weights": weights,
         "bound": number(v.chain_bound(chain, env)),
-        "slope_max": sp.latex(v.SLOPE_MAX[o.activation]),
-        "residual": o.residual,
-        "example": {"x": number(g.spec.example.inputs[0]), "t": number(g.spec.example.targets[0]),
+        "slope_max": sp.latex(v.SLOPE_MAX[hidden.activation]),
+        "residual": hidden.residual,
+        "example": {"x": number(g.example.inputs[0, 0]), "t": number(g.example.targets[0, 0]),
                     "t_name": g.latex[t.targets[0].key],
                     "w": number(v.EXAMPLE_WEIGHT)},
     }
@@ -184,9 +184,9 @@ def deep_view(st: v.Study, chains: dict[bool, v.LayerChain], checks: v.Checks,
         },
         "checks": {
             "compared": checks.compared, "fd_compared": checks.fd_compared,
-            "max_ref": f"{checks.max_ref:.1e}", "max_fd": f"{checks.max_fd:.1e}",
+            "max_ref": checks.max_ref, "max_fd": checks.max_fd,  # floats: templates bound them
             "bound_ok": checks.bound_ok, "bound_ratio": f"{checks.bound_max_ratio:.3g}",
-            "training_ref": f"{checks.training_ref:.1e}", "ok": checks.ok,
+            "training_ref": checks.training_ref, "ok": checks.ok,
             "configs": len(st.profiles),
         },
         "plots": {"gradients": f"{stem}_gradients", "training": f"{stem}_training"},

@@ -1,7 +1,10 @@
-"""Jinja2 environments: one per output kind, delimiters set here and only here.
+"""Jinja2 environments: one factory for every output kind, delimiters set here and
+only here.
 
-LaTeX templates use nbconvert's ``((* *))`` / ``((( )))`` delimiters so that braces
-stay LaTeX's."""
+    markdown, text   {{ }} and {% %}; nothing escaped (Markdown, SVG, plain text)
+    latex            nbconvert's ((( ))) and ((* *)), so that braces stay LaTeX's
+    html             {{ }} and {% %}, autoescaped (the Moodle XML's HTML parts)
+"""
 
 from __future__ import annotations
 
@@ -41,16 +44,33 @@ def _md_escape(text) -> str:
     return "".join(out)
 
 
+# Agreement figures at floating-point noise level differ between machines (another BLAS,
+# another summation order): below this they are printed as a bound, so pages are stable.
+NOISE_FLOOR = 1e-12
+
+
+def _bounded(x, word: str = "below") -> str:
+    """An error figure: 2.3e-10, or "below 1e-12" (``word`` below/within) at noise level."""
+    return f"{word} 1e-12" if float(x) < NOISE_FLOOR else f"{float(x):.1e}"
+
+
+KINDS = ("markdown", "text", "latex", "html")
+
+
 @lru_cache(maxsize=None)
-def environment(kind: str, extra: str | None = None) -> jinja2.Environment:
-    """``extra``: a folder whose templates override the built-in ones of the same
-    relative path (markdown/lesson.md.j2, latex/_step.tex.j2, ...)."""
+def environment(kind: str, extra: str | None = None, filters: tuple = ()) -> jinja2.Environment:
+    """The environment for ``kind`` (one of KINDS). ``extra``: a folder whose templates
+    override the built-in ones of the same relative path (markdown/lesson.md.j2,
+    latex/_step.tex.j2, ...). ``filters``: (name, function) pairs a caller adds (the
+    exam's text filters)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown template kind {kind!r}; expected one of {KINDS}")
     loaders = [jinja2.FileSystemLoader(str(template_dir()))]
     if extra:
         loaders.insert(0, jinja2.FileSystemLoader(extra))
     options = dict(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                   autoescape=False)
+                   autoescape=kind == "html")
     if kind == "latex":
         options.update(block_start_string="((*", block_end_string="*))",
                        variable_start_string="(((", variable_end_string=")))",
@@ -59,6 +79,8 @@ def environment(kind: str, extra: str | None = None) -> jinja2.Environment:
     env = SandboxedEnvironment(**options)
     env.filters["tex_escape"] = _tex_escape
     env.filters["md_escape"] = _md_escape
+    env.filters["bounded"] = _bounded
+    env.filters.update(filters)
     return env
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..derive import Derivation
-from ..matrix import compile_layers
-from ..numeric import Values, evaluate
 from .printer import number
 
 ACT_PRIME = {
@@ -24,10 +22,11 @@ def _v(name, l):
     return rf"\mathbf{{{name}}}^{{[{l}]}}"
 
 
-def matrix_view(d: Derivation, values: Values) -> dict | None:
+def matrix_view(d: Derivation, matrix) -> dict | None:
+    """``matrix``: lesson.MatrixResult, the numbers at the worked example."""
     g = d.graph
     net = g.spec
-    if getattr(net, "kind", "layers") != "layers":
+    if not g.layers:
         return None
     L = len(net.layers)
     sizes = net.sizes
@@ -79,11 +78,8 @@ def matrix_view(d: Derivation, values: Values) -> dict | None:
             backward.append(rf"\mathbf{{g}}^{{[{l - 1}]}} &= \left(W^{{[{l}]}}\right)^{{T}}"
                             rf" \boldsymbol{{\delta}}^{{[{l}]}}{skip}")
     # numbers: δ^{[l]} at the worked example, and the check against the scalar steps
-    program = compile_layers(d)
-    _, grads, deltas = program.run(values)
-    _, scalar = evaluate(d, values)
-    worst = max((abs(grads[k] - v) for k, v in scalar.items()), default=0.0)
+    # (computed once, in lesson.py)
     vectors = [{"layer": l + 1, "entries": r" \\ ".join(number(v) for v in delta[0])}
-               for l, delta in enumerate(deltas)]
+               for l, delta in enumerate(matrix.deltas)]
     return {"forward": forward, "backward": backward, "shapes": shapes, "deltas": vectors,
-            "agreement": f"{worst:.1e}", "L": L}
+            "agreement": matrix.agreement, "L": L}

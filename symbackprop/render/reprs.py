@@ -8,10 +8,11 @@ from ..graph import Graph
 
 
 def _derivation_markdown(d: Derivation) -> str:
+    from ..lesson import lesson_of
     from .env import render
     from .views import lesson_view
 
-    return render("markdown", "markdown/lesson.md.j2", lesson_view(d))
+    return render("markdown", "markdown/lesson.md.j2", lesson_view(lesson_of(d)))
 
 
 def _graph_latex(g: Graph) -> str:

@@ -11,20 +11,19 @@ import re
 import numpy as np
 import sympy as sp
 
-from ..derive import Derivation, expanded
-from ..sizes import expanded_size, flat_size
-from ..numeric import Values, forward
+from ..derive import Derivation
+from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
+from .diagram_view import diagram, svg_label
+from .env import render
 from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
-# Show the expansion down to inputs and weights only while it stays readable.
-EXPAND_MAX_OPS = 60
+# Show the expansion down to inputs and weights only while it stays readable
+# (and while it stays small: lesson.EXPAND_MAX_OPS).
 EXPAND_MAX_CHARS = 400
 # Above this many parameters a page shows one derivation per layer and a table of the rest.
 FULL_PAGE_MAX_PARAMS = 40
-# Diagrams label edges only while they are few enough to read.
-LABEL_MAX_EDGES = 40
 
 LOSS_NAMES = {
     "mse": "mean squared error",
@@ -40,13 +39,12 @@ class Notation:
     def __init__(self, d: Derivation):
         g = d.graph
         self.d, self.g = d, g
-        self.partial = getattr(getattr(g.spec, "notation", None), "derivative", "d") == "partial"
+        self.partial = g.partial
         names = {g.sym(k): v for k, v in g.latex.items()}
         for k in d.deltas:
             names[grad_symbol(d.loss, k)] = self.frac(d.loss, k)
         self.names = names
-        loss = getattr(g.spec, "loss", None)
-        prefer = g.targets if loss in ("mse", "half_sse") else [
+        prefer = g.targets if g.loss_name in ("mse", "half_sse") else [
             k for k, n in g.nodes.items() if n.kind == "output"]
         self.prefer = [g.sym(k) for k in prefer]
         self.printer = LessonPrinter(names, self.prefer)
@@ -75,92 +73,6 @@ class Notation:
             t = number(float(np.asarray(v).reshape(-1)[0]))
             names[s] = rf"\left({t}\right)" if t.startswith("-") else t
         return LessonPrinter(names, self.prefer).doprint(expr)
-
-
-def svg_label(latex: str) -> list[tuple[str, str]]:
-    """``w_1^{[1]}`` -> [("w", ""), ("1", "sub"), ("[1]", "super")] for SVG tspans."""
-    m = re.match(r"^([A-Za-z]+)(.*)$", latex)
-    if not m:
-        return [(latex, "")]
-    parts = [(m.group(1), "")]
-    for mark, body in re.findall(r"([_^])(\{[^{}]*\}|.)", m.group(2)):
-        parts.append((body.strip("{}"), "sub" if mark == "_" else "super"))
-    return parts
-
-
-# A graph spec's steps are shown in its inputs alone while its output's tree is this small.
-GRAPH_EXPAND_MAX_SIZE = 200
-
-
-def _is_graph(g) -> bool:
-    return getattr(g.spec, "kind", "layers") == "graph"
-
-
-def graph_diagram(d: Derivation) -> dict:
-    """A graph spec's DAG, left to right by level (inputs first), edges unlabelled."""
-    from ..derive import levels
-
-    g = d.graph
-    lv = levels(g)
-    columns = [[k for k in g.nodes if lv[k] == c] for c in range(max(lv.values()) + 1)]
-    height = max(len(c) for c in columns)
-    nodes, pos = [], {}
-    for c, col in enumerate(columns):
-        for r, k in enumerate(col):
-            y = r + (height - len(col)) / 2
-            pos[k] = (c, y)
-            latex = g.latex[k]
-            svg = [(k, "")] if latex.startswith("\\") else svg_label(latex)
-            nodes.append({"id": k, "latex": latex, "x": c, "y": y, "svg": svg,
-                          "kind": g.nodes[k].kind})
-    edges = []
-    for k, node in g.nodes.items():
-        for i in node.inputs:
-            (x0, y0), (x1, y1) = pos[i], pos[k]
-            edges.append({"src": i, "dst": k, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
-                          "label": False, "latex": "", "svg": [], "skip": False})
-    return {"nodes": nodes, "edges": edges, "columns": len(columns), "rows": height,
-            "layers": [{"x": c, "activation": ""} for c in range(len(columns))]}
-
-
-def diagram(d: Derivation) -> dict:
-    """Positions of the units and the labelled edges, for the SVG and TikZ templates."""
-    g = d.graph
-    if _is_graph(g):
-        return graph_diagram(d)
-    net = g.spec
-    table = g.table
-    columns = [table.inputs] + list(table.units)
-    height = max(len(c) for c in columns)
-    nodes, pos = [], {}
-    for c, col in enumerate(columns):
-        for r, q in enumerate(col):
-            y = (r + (height - len(col)) / 2)
-            pos[q.key] = (c, y)
-            nodes.append({"id": q.key, "latex": q.latex, "x": c, "y": y,
-                          "svg": svg_label(q.latex), "kind": q.kind})
-    edges = []
-    for l, (w_layer, prev, cur) in enumerate(zip(table.weights, columns, columns[1:]), 1):
-        for j, q in enumerate(cur):
-            for i, p in enumerate(prev):
-                w = w_layer[j][i]
-                # labels of the edges leaving one unit sit at staggered distances along
-                # them, so that they do not pile up beside the unit
-                edges.append({"src": p.key, "dst": q.key, "latex": w.latex,
-                              "svg": svg_label(w.latex), "pos": 0.2 + 0.17 * (j % 3)})
-        layer = net.layers[l - 1]
-        if layer.residual:
-            for p, q in zip(prev, cur):
-                edges.append({"src": p.key, "dst": q.key, "latex": "", "svg": [], "skip": True})
-    label = len(edges) <= LABEL_MAX_EDGES
-    for e in edges:
-        (x0, y0), (x1, y1) = pos[e["src"]], pos[e["dst"]]
-        e.update(x0=x0, y0=y0, x1=x1, y1=y1, label=label and not e.get("skip"))
-        e.setdefault("skip", False)
-        e.setdefault("pos", 0.3)
-    return {"nodes": nodes, "edges": edges, "columns": len(columns), "rows": height,
-            "layers": [{"x": c, "activation": (net.layers[c - 1].activation if c else "input")}
-                       for c in range(len(columns))]}
 
 
 def forward_equations(n: Notation) -> list[dict]:
@@ -192,7 +104,7 @@ def graph_output_view(n: Notation) -> dict:
     name = g.latex[g.loss]
     term = f"{name} = {n.tex(g.nodes[g.loss].expr)}"
     total = term
-    if flat_size(g, g.loss) <= 2 * EXPAND_MAX_OPS:
+    if g.flat_size(g.loss) <= 2 * EXPAND_MAX_OPS:
         flat = g.flat(g.loss)
         if sp.count_ops(flat) <= EXPAND_MAX_OPS:
             total = f"{name} = {n.tex(flat)}"
@@ -203,7 +115,7 @@ def graph_output_view(n: Notation) -> dict:
 def loss_view(n: Notation) -> dict:
     g = n.g
     net = g.spec
-    if _is_graph(g):
+    if not g.layers:
         return graph_output_view(n)
     node = g.nodes[g.loss]
     term = n.tex(node.expr)
@@ -233,20 +145,23 @@ def _loss_dict(total, lname, term, net):
 
 
 class StepViews:
-    """One dict per step, numbers from the worked example substituted in."""
+    """One dict per step, numbers from the worked example substituted in. The numbers and
+    expansions come from ``lesson.Worked``; this class only prints them."""
 
-    def __init__(self, n: Notation, env: dict, cache: dict, expand: bool,
-                 expansions: dict | None = None):
-        self.n, self.env, self.cache, self.expand = n, env, cache, expand
+    def __init__(self, n: Notation, env: dict, cache: dict | None = None, expand: bool = True,
+                 expansions: dict | None = None, worked: Worked | None = None):
+        self.n, self.env = n, env
         # expansions are value-free and costly (factoring): once per step, and shareable
         # between views of one derivation at other values (the variants of an exam)
-        self.expansions = {} if expansions is None else expansions
+        self.worked = worked or Worked(n.d, env, expand, expansions)
+        if cache is not None and worked is None:
+            self.worked.cache = cache
 
     def view(self, step: Step) -> dict:
         return getattr(self, f"_view_{type(step).__name__}")(step)
 
     def value(self, step: Step) -> float:
-        return float(np.asarray(step.eval(self.env, self.cache)).reshape(-1)[0])
+        return self.worked.value(step)
 
     def factor(self, f: Step) -> dict:
         n = self.n
@@ -296,20 +211,9 @@ class StepViews:
         }
 
     def _expanded(self, s: Step):
-        if not self.expand:
+        e = self.worked.expansion(s)
+        if e is None:
             return None
-        if s not in self.expansions:
-            self.expansions[s] = self._expand(s)
-        return self.expansions[s]
-
-    def _expand(self, s: Step):
-        # far past what a page shows (count_ops > EXPAND_MAX_OPS): never built
-        if expanded_size(self.n.d, s) > 40 * EXPAND_MAX_OPS:
-            return None
-        e = expanded(self.n.d, s)
-        if sp.count_ops(e) > EXPAND_MAX_OPS:
-            return None
-        e = sp.factor(e) if sp.count_ops(e) < 30 else e
         shown = self.n.tex(e)
         if len(shown) > EXPAND_MAX_CHARS:  # a wall of symbols teaches nothing
             return None
@@ -336,48 +240,13 @@ def _needs_parens(tex: str) -> bool:
     return tex.startswith("-") or bool(re.search(r"(?<!\\left\()[^{(]*\s[-+]\s", tex)) and not tex.startswith(r"\left(")
 
 
-def example_values(d: Derivation) -> Values:
-    """The worked example: the spec's [example], else seeded round numbers."""
-    g, net = d.graph, d.graph.spec
-    ex = getattr(net, "example", None)
-    if _is_graph(g):
-        if ex is not None:
-            return Values(np.zeros((1, 0)), None, dict(ex))
-        rng = np.random.default_rng(7)
-        lo, hi = (0.5, 2.0) if net.positive_domain() else (-2.0, 2.0)
-        return Values(np.zeros((1, 0)), None,
-                      {k: float(np.round(rng.uniform(lo, hi), 1) or 1.0) for k in g.params})
-    by_latex = g.table.by_latex() if g.table else {}
-    if ex is not None:
-        from ..naming import canonical_latex
-
-        params = {by_latex[canonical_latex(k)].key: v for k, v in ex.params}
-        if set(params) == set(g.params):
-            return Values([ex.inputs], [ex.targets], params)
-    rng = np.random.default_rng(7)
-    params = {k: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for k in g.params}
-    X = np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
-    if net.loss == "softmax_ce":
-        T = np.eye(len(g.targets))[:1]
-    elif net.loss == "bce":
-        T = np.ones((1, 1))
-    else:
-        T = np.round(rng.uniform(-1, 1, size=(1, len(g.targets))), 1)
-    return Values(X, T, params)
-
-
-def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dict:
-    g = d.graph
-    net = g.spec
+def lesson_view(lesson: Lesson) -> dict:
+    """The lesson page's data: the derivation's steps with the worked example's numbers,
+    the example, the verification table and the matrix form, as plain data."""
+    d, g, values, env = lesson.derivation, lesson.graph, lesson.values, lesson.env
     n = Notation(d)
-    values = values or example_values(d)
-    env = forward(d, values)
-    cache: dict = {}
-    expand = g.size() <= 200
-    if _is_graph(g):  # flattening a deep graph's shared nodes is exponential: size it first
-        expand = flat_size(g, g.loss) <= GRAPH_EXPAND_MAX_SIZE
-    views = StepViews(n, env, cache, expand)
-    full = net.detail == "all" or len(d.gradients) <= FULL_PAGE_MAX_PARAMS
+    views = StepViews(n, env, worked=lesson.worked)
+    full = g.detail == "all" or len(d.gradients) <= FULL_PAGE_MAX_PARAMS
     steps, seen = [], set()
     for s in d.steps:
         is_param = s.wrt in d.gradients
@@ -390,11 +259,10 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
             "wrt": g.latex[s.wrt], "result": n.tex(s.expr), "number": number(views.value(s))}
         sv.update(is_param=is_param, first_of_layer=shown)
         steps.append(sv)
-    graph = _is_graph(g)
-    layers = [] if graph else [
-        {"index": l, "size": layer.size, "activation": layer.activation,
-         "bias": layer.bias, "residual": layer.residual}
-        for l, layer in enumerate(net.layers, 1)]
+    graph = not g.layers  # a graph of formulas: no layers, its inputs are its parameters
+    layers = [{"index": l, "size": layer.size, "activation": layer.activation,
+               "bias": layer.bias, "residual": layer.residual}
+              for l, layer in enumerate(g.layers, 1)]
     ex = {
         "inputs": [{"name": g.latex[k], "value": number(values.inputs[0, i])}
                    for i, k in enumerate(g.inputs)],
@@ -404,9 +272,9 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
         "nodes": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                   for k, node in g.nodes.items() if node.op != "leaf"],
     }
-    lr = getattr(getattr(net, "example", None), "learning_rate", None)
+    lr = g.learning_rate
     ex["step"] = None
-    if lr is not None and not graph:
+    if lr is not None:
         ex["step"] = {"lr": number(lr), "rows": [
             {"name": g.latex[k], "old": number(values.params[k]),
              "grad": number(views.value(d.gradients[k])),
@@ -414,30 +282,39 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
             for k in g.params]}
     if graph:  # a graph's inputs are what it is differentiated by: shown as its inputs
         ex["inputs"], ex["params"] = ex["params"], []
-    verification = None
-    if report is not None:
-        verification = {
-            "rows": [{"name": r.name, "frac": n.frac(g.loss, r.param), "derived": number(r.derived, 10),
-                      "reference": number(r.reference, 10), "fd": number(r.finite_diff, 10),
-                      "symbolic": r.symbolic,
-                      "error": f"{max(r.error_ref, r.error_fd):.1e}"} for r in report.rows],
-            "summary": report.summary(), "ok": report.ok, "method": report.method,
-            "max_ref": f"{max(report.errors_ref, default=0):.1e}",
-            "max_fd": f"{max(report.errors_fd, default=0):.1e}",
-        }
-    title = net.title or f"Backpropagation through {net.name}"
     return {
-        "name": net.name, "title": title, "layers": layers,
-        "sizes": [len(g.params)] if graph else list(net.sizes),
+        "name": g.name, "title": g.title or f"Backpropagation through {g.name}",
+        "layers": layers, "sizes": list(g.sizes),
         "graph": {"inputs": [g.latex[k] for k in g.params], "output": g.latex[g.loss],
                   "nodes": [g.latex[k] for k in g.computed]} if graph else None,
         "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
-        "full": full, "example": ex, "verification": verification,
+        "full": full, "example": ex, "verification": verification_view(n, lesson.report),
         "diagram": diagram(d), "partial": n.partial,
-        "matrix": None if graph else matrix_view(d, values),
+        "matrix": None if lesson.matrix is None else matrix_view(d, lesson.matrix),
         "params": [g.latex[k] for k in g.params],
         "n_params": len(g.params),
     }
 
 
-__all__ = ["lesson_view", "Notation", "StepViews"]
+def verification_summary(report) -> str:
+    """One line of the report's figures (templates/text/verify_summary.txt.j2)."""
+    return render("text", "text/verify_summary.txt.j2", report.figures()).rstrip("\n")
+
+
+def verification_view(n: Notation, report) -> dict | None:
+    """The verification table; error figures stay floats (templates bound the noise)."""
+    if report is None:
+        return None
+    g = n.g
+    return {
+        "rows": [{"name": r.name, "frac": n.frac(g.loss, r.param), "derived": number(r.derived, 10),
+                  "reference": number(r.reference, 10), "fd": number(r.finite_diff, 10),
+                  "symbolic": r.symbolic, "error": max(r.error_ref, r.error_fd)}
+                 for r in report.rows],
+        "summary": verification_summary(report), "ok": report.ok, "method": report.method,
+        "max_ref": max(report.errors_ref, default=0.0),
+        "max_fd": max(report.errors_fd, default=0.0),
+    }
+
+
+__all__ = ["diagram", "lesson_view", "Notation", "StepViews", "svg_label"]

@@ -1,0 +1,56 @@
+"""What the checker says about a wrong claim: every sentence of ``diagnose.py`` in one
+table, filled with ``say(key, **fields)``. The fields are LaTeX names and fractions of
+the student's network (``{node}`` h_1, ``{target}`` dL/dw_1) and numbers."""
+
+from __future__ import annotations
+
+MESSAGES = {
+    # the chain rule written as a product of factors
+    "chain_start": "the chain starts at {first}, but {target} starts at {node}",
+    "chain_gap": "the factors do not connect: {factor} is followed by {next}",
+    "chain_end": "the chain ends at {last}, but {target} ends at {node}",
+    "chain_zero": "{wrt} does not reach {of}: {factor} = 0",
+    "path_missing": "a path is missing: {wrt} reaches {of} also through {through}, and the "
+                    "chain rule sums over every path",
+    "path_only": "only the path through {through} is counted: {wrt} reaches {of} also "
+                 "through {others}, and the chain rule sums over every path",
+    # signs and constant factors
+    "sign": "the sign is flipped: the claim is the negative of the correct value",
+    "and_sign": " and the sign is flipped",
+    "constant": "a constant factor is off: the claim is {times} times the correct value "
+                "({what}){sign}",
+    "mean_vs_sum": "mean versus sum: {what} (the claim is {times} times the correct value){sign}",
+    "extra_2": "an extra factor 2",
+    "missing_2": "a missing factor 2",
+    "too_many": "a factor {c} too many",
+    "missing_c": "a missing factor {c}",
+    "sum_for_mean": "a sum over the samples where their mean was due",
+    "mean_for_sum": "a mean over the samples where their sum was due",
+    "missing_mean": "a missing 1/N: the loss is a mean over the N samples",
+    "extra_mean": "an extra 1/N",
+    "factor_of": "a factor {c}{times}",
+    # a factor of the chain missing or repeated
+    "missing_factor": "a factor is missing: {factor}{why}",
+    "extra_factor": "an extra factor: {factor}{why}",
+    "local_why": ", the local derivative {frac}",
+    # activations
+    "activation_itself": "the activation instead of its derivative at {node}: {claim} where "
+                         "{act}' = {due} was due",
+    "activation_slope": "the derivative of the wrong activation at {node}: {claim} is the "
+                        "derivative of {other}; {act}' = {due} was due",
+    "wrong_activation": "the wrong activation: {other} where {act} was due",
+    # indices, units, layers, transposes
+    "transposed": "a transposed weight: {used} ({joins}) where {due} ({due_joins}) was due",
+    "transposed_many": "transposed weights: {pairs}",
+    "transposed_pair": "{used} for {due}",
+    "joins": "from {src} to {dst}",
+    "wrong_layer": "a wrong layer",
+    "wrong_unit": "a wrong unit",
+    "wrong_index": "a wrong index",
+    "index_used": "{what}: {used} where {due} was due",
+    "index_this": "{what}: this is {used}, not {due}",
+}
+
+
+def say(key: str, **fields) -> str:
+    return MESSAGES[key].format(**fields)
