@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from symbackprop import exam, reference, spec
+from symbackprop.exam import numbers, pools, questions, variants, views
+from symbackprop.exam import text as sheet_text
 from symbackprop.cli import main
 from symbackprop.derive import derive
 from symbackprop.graph import build_graph
@@ -100,7 +102,7 @@ def test_every_answer_matches_the_numpy_reference(exams, name):
     assert key["spec"] == name and key["seed"] == 1 and len(key["variants"]) == 30
     check_key(spec.load(name), key)
     kinds = {a["kind"] for v in key["variants"] for a in v["answers"]}
-    assert kinds == set(exam.KINDS)
+    assert kinds == set(questions.KINDS)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -149,8 +151,8 @@ def test_relu_at_its_kink_is_refused():
     by = {d.graph.latex[k]: k for k in d.graph.params}
     w, b, v = by["w^{[1]}"], by["b^{[1]}"], by["w^{[2]}"]
     at = {w: 0.1, b: -0.3, v: 0.5}
-    assert exam.trivial(d, Values([[3.0]], [[1.0]], at), [v])
-    assert not exam.trivial(d, Values([[3.0]], [[1.0]], dict(at, **{b: -0.2})), [w])
+    assert variants.trivial(d, Values([[3.0]], [[1.0]], at), [v])
+    assert not variants.trivial(d, Values([[3.0]], [[1.0]], dict(at, **{b: -0.2})), [w])
 
 
 def test_expression_answer_is_the_gradient():
@@ -162,7 +164,7 @@ def test_expression_answer_is_the_gradient():
     for v in e.variants:
         env = forward(e.d, v.values)
         for p in e.g.params:
-            fn = lambdify_sorted(exam.closed(e.d, e.d.gradients[p].expr))
+            fn = lambdify_sorted(views.closed(e.d, e.d.gradients[p].expr))
             got = float(np.asarray(fn(*[env[s] for s in fn.args])).reshape(-1)[0])
             want = float(np.asarray(e.d.gradients[p].eval(env)).reshape(-1)[0])
             assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
@@ -180,22 +182,22 @@ def test_variants_are_clean_distinct_and_not_trivial(exams, name):
     for v in key["variants"]:
         vals = v["values"]
         params = list(vals["params"].values())
-        assert all(p in exam.WEIGHTS for p in params)  # ±0.1 ... ±0.9, never 0
+        assert all(p in pools.WEIGHTS for p in params)  # ±0.1 ... ±0.9, never 0
         x = vals["inputs"][0]
-        pool = exam.INTEGERS if name == "easynet" else exam.DECIMALS
+        pool = pools.INTEGERS if name == "easynet" else pools.DECIMALS
         assert all(xi in pool for xi in x)
-        assert all(t in exam.TARGETS[net.layers[-1].activation] for t in vals["targets"][0])
-        assert v["learning_rate"] in (exam.RATES if name == "easynet" else exam.RATES_SMOOTH)
+        assert all(t in pools.TARGETS[net.layers[-1].activation] for t in vals["targets"][0])
+        assert v["learning_rate"] in (pools.RATES if name == "easynet" else pools.RATES_SMOOTH)
         key_ = json.dumps(vals, sort_keys=True)
         assert key_ not in seen
         seen.add(key_)
         asked = {a["target"] for a in v["answers"] if a["kind"] != "forward"}
         params = [k for k in d.graph.params if d.graph.latex[k] in asked]
-        assert not exam.trivial(d, parse_values(vals, d.graph), params)
+        assert not variants.trivial(d, parse_values(vals, d.graph), params)
         numeric = [a for a in v["answers"] if a["value"] is not None]
         assert all(a["value"] != 0 for a in numeric if a["kind"] != "forward")
         if name == "easynet":  # identity units: the arithmetic ends, answers are exact
-            assert all(exam.is_exact(a["value"]) for a in numeric)
+            assert all(numbers.is_exact(a["value"]) for a in numeric)
 
 
 def test_updates_are_visible_and_the_old_value_fails(exams):
@@ -398,7 +400,7 @@ def test_moodle_xml_against_schema_and_key(exams, name):
 
 
 def test_cdata_end_and_category_slashes():
-    from symbackprop.moodle import category_path, cdata
+    from symbackprop.exam.moodle import category_path, cdata
 
     doc = f"<t>{cdata('a ]]> b')}</t>"
     assert ET.fromstring(doc).text == "a ]]> b"
@@ -419,7 +421,7 @@ def nasty():
 
 
 def test_instructor_text_in_markdown(nasty):
-    escaped = exam.md_text(NASTY)
+    escaped = sheet_text.md_text(NASTY)
     assert escaped == r"50% of Q\&A\_1 \#2 {x} \\ \$5"
     assert _md_unescape(escaped) == NASTY
     for name in ("questions.md", "key.md"):
@@ -427,12 +429,12 @@ def test_instructor_text_in_markdown(nasty):
     assert nasty["questions.md"].count(escaped) == 1 + 1 + 2 * 2  # title, course, 2 x 2 paras
     for text in ("1. not a list", "- not a list", "+ no", "= no", "> no quote", "*x* _y_ `z`",
                  "[a](b) <b>c</b> &amp; ~~d~~ | e |", "#h", "a  \\ b"):
-        assert _md_unescape(exam.md_text(text)) == " ".join(text.split())
-        assert not re.match(r"^(\d+[.)]|[-+=>#])", exam.md_text(text))
+        assert _md_unescape(sheet_text.md_text(text)) == " ".join(text.split())
+        assert not re.match(r"^(\d+[.)]|[-+=>#])", sheet_text.md_text(text))
 
 
 def test_instructor_text_in_latex(nasty):
-    escaped = exam.tex_text(NASTY)
+    escaped = sheet_text.tex_text(NASTY)
     assert escaped == r"50\% of Q\&A\_1 \#2 \{x\} \textbackslash{} \$5"
     for name in ("questions.tex", "key.tex"):
         assert escaped in nasty[name]
@@ -481,7 +483,7 @@ def test_cli_writes_every_file(tmp_path, capsys):
 
 
 def test_cli_pdf_failure_keeps_the_rest(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(exam, "latex_engine", lambda: shutil.which("false") or "/bin/false")
+    monkeypatch.setattr(exam.pdf, "latex_engine", lambda: shutil.which("false") or "/bin/false")
     (tmp_path / "key.pdf").write_bytes(b"stale")
     code = main(["exam", "easynet", "-o", str(tmp_path)])
     err = capsys.readouterr().err

@@ -18,8 +18,8 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
-from .exam import round12
-from .render.env import template_dir
+from ..render.env import template_dir
+from .numbers import round12
 
 CDATA_END = "]]>"
 
