@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GALLERY = ROOT / "output" / "exam" / "easynet"
 GALLERY_ARGS = ["exam", "easynet", "--variants", "2", "--seed", "1", "--no-pdf"]
 NASTY = r"50% of Q&A_1 #2 {x} \ $5"
-TEXT_FILES = ("questions.md", "key.md", "questions.tex", "key.tex", "key.json", "moodle.xml")
+TEXT_FILES = ("questions.md", "key.md", "questions.tex", "key.tex", "key.json", "moodle.xml",
+              "moodle-essay.xml")
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +287,15 @@ SCHEMA = {
     "numerical": {"attrs": {}, "children": [
         "name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden",
         "answer+", "unitgradingtype", "unitpenalty", "showunits", "unitsleft"]},
+    "cloze": {"attrs": {}, "children": [
+        "name", "questiontext", "generalfeedback", "penalty", "hidden"]},
+    "essay": {"attrs": {}, "children": [
+        "name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden",
+        "responseformat", "responserequired", "responsefieldlines", "attachments",
+        "attachmentsrequired", "graderinfo", "responsetemplate"]},
 }
+# a numerical Cloze sub-question as Moodle's qtype_multianswer reads it
+CLOZE = re.compile(r"\{(\d*):(?:NUMERICAL|NM):=([^:}#~]+):([^}#~]+)\}")
 FORMATTED = ("questiontext", "generalfeedback", "feedback")
 
 
@@ -378,25 +387,94 @@ def validate_moodle(xml: str):
     return out
 
 
+def validate_cloze(xml: str):
+    """Parse and check against SCHEMA: one category, then Cloze questions only; returns
+    [(category, name, [(value, tolerance)], text)]."""
+    assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert root.tag == "quiz"
+    kinds = [q.get("type") for q in root]
+    assert kinds[0] == "category" and set(kinds[1:]) == {"cloze"}  # one category, then Cloze
+    category = _text(root[0].find("category"))
+    out = []
+    for q in root[1:]:
+        _children(q, SCHEMA["cloze"]["children"])
+        text = _text(q.find("questiontext"))
+        for fragment in (text, _text(q.find("generalfeedback"))):
+            plain = html_text(fragment)
+            for a, b in ((r"\(", r"\)"), (r"\[", r"\]")):
+                assert plain.count(a) == plain.count(b)
+        assert 0 <= float(q.find("penalty").text) <= 1
+        subs = [(int(w or 1), float(v), float(t)) for w, v, t in CLOZE.findall(text)]
+        assert len(subs) == len(re.findall(r"\{\d*:", text))  # no other sub-question
+        assert all(w == 1 and t > 0 for w, _, t in subs)
+        out.append((category, _text(q.find("name")), [(v, t) for _, v, t in subs],
+                    html_text(text)))
+    return out
+
+
 @pytest.mark.parametrize("name", ["easynet", "sigmoid222"])
-def test_moodle_xml_against_schema_and_key(exams, name):
+def test_moodle_gives_each_student_one_variant(exams, name):
+    """One category holding one Cloze question per variant; a quiz's random question from
+    it is one variant with all its parts, whose numbers the NumPy reference recomputes."""
     files, key = exams[name]
+    questions = validate_cloze(files["moodle.xml"])
+    assert len(questions) == len(key["variants"]) == 30
+    assert len({q[0] for q in questions}) == 1
+    assert [q[1] for q in questions] == [f"V{v['id']:02d}" for v in key["variants"]]
+    net = spec.load(name)
+    d = derive(build_graph(net))
+    for (category, qname, subs, text), variant in zip(questions, key["variants"]):
+        nodes, grad, updated = reference_answers(net, d, variant)
+        want = []  # the question order of the key, from the reference alone
+        for a in variant["answers"]:
+            table = {"forward": nodes, "gradient": grad, "update": updated}.get(a["kind"])
+            if table is not None:
+                want.append(table[a["target"]])
+        assert len(subs) == len(want)
+        for (value, tol), ref in zip(subs, want):
+            assert abs(value - ref) <= 1e-9 * max(1, abs(ref)) and abs(value - ref) <= tol
+            assert tol <= 0.011 * abs(ref) + 1e-12 or tol < 1e-3
+        assert f"variant {variant['id']}" in text
+        for x in variant["values"]["inputs"][0]:  # the variant's own values are shown
+            assert f"= {x:g}" in text
+
+
+def test_moodle_essay_fallback_holds_the_key(exams):
+    files, key = exams["easynet"]
+    root = ET.fromstring(files["moodle-essay.xml"].encode("utf-8"))
+    kinds = [q.get("type") for q in root]
+    assert kinds[0] == "category" and kinds[1:] == ["essay"] * 30
+    d = derive(build_graph(spec.load("easynet")))
+    for q, variant in zip(root[1:], key["variants"]):
+        _children(q, SCHEMA["essay"]["children"])
+        info = html_text(_text(q.find("graderinfo")))
+        chain = next(a for a in variant["answers"] if a["kind"] == "chain")
+        param = next(k for k in d.graph.params if d.graph.latex[k] == chain["target"])
+        assert d.graph.latex[param] in info
+        for f in chain["factors"]:  # every factor of the chain is in the grader's key
+            assert f["label"] in info and f["latex"] in info
+
+
+def test_moodle_per_question_export(tmp_path, capsys):
+    """--moodle per-question keeps the older layout: a numerical question per answer."""
+    net = spec.load("easynet")
+    files = exam.exam_files(net, variants=3, seed=1, moodle_layout="per-question")
+    key = json.loads(files["key.json"])
     questions = validate_moodle(files["moodle.xml"])
     numeric = [(v["id"], a) for v in key["variants"] for a in v["answers"]
                if a["value"] is not None]
-    assert len(questions) == len(numeric)  # one question per numeric answer and variant
+    assert len(questions) == len(numeric)
     by_name = {q[1]: q for q in questions}
-    assert len(by_name) == len(questions)
     for vid, a in numeric:
         slot = f"Q{a['question']} {a['kind']}"
         slot += f" {a['target']}" if a["kind"] == "forward" else ""
         category, _, value, tol, text = by_name[f"V{vid:02d} {slot}"]
         assert category.endswith("/" + slot)
         assert value == pytest.approx(a["value"], rel=1e-11) and tol == a["tolerance"]
-        assert f"variant {vid}" in text
-    # one category per slot, each holding every variant
-    slots = {q[0] for q in questions}
-    assert all(sum(q[0] == s for q in questions) == 30 for s in slots)
+    assert main(["exam", "easynet", "--moodle", "per-question", "--no-pdf",
+                 "-o", str(tmp_path)]) == 0
+    assert validate_moodle((tmp_path / "moodle.xml").read_text())
 
 
 def test_cdata_end_and_category_slashes():
@@ -441,10 +519,14 @@ def test_instructor_text_in_latex(nasty):
 
 
 def test_instructor_text_in_moodle(nasty):
-    questions = validate_moodle(nasty["moodle.xml"])
-    for category, name, value, tol, text in questions:
-        assert category.startswith(f"$course$/top/{NASTY}/")
+    questions = validate_cloze(nasty["moodle.xml"])
+    for category, name, subs, text in questions:
+        assert category == f"$course$/top/{NASTY}"
         assert text.count(NASTY) == 4  # title, course, two paragraphs
+    injected = exam.exam_files(spec.load("easynet"), variants=1, seed=1,
+                               title="{1:MULTICHOICE:=a~b}")
+    [(_, _, subs, text)] = validate_cloze(injected["moodle.xml"])  # no extra sub-question
+    assert "{1:MULTICHOICE:=a~b}" in text
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,

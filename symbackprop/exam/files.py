@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from . import pdf as _pdf
-from .moodle import moodle_xml
+from . import moodle
 from .pdf import PdfError, compile_tex
 from .text import render
 from .views import Exam
@@ -14,9 +14,10 @@ from .views import Exam
 
 def exam_files(net, variants: int = 1, seed: int = 0, questions: str | None = None,
                title: str | None = None, course: str | None = None,
-               instructions: str | None = None, pdf: bool = False) -> dict[str, str | bytes]:
+               instructions: str | None = None, pdf: bool = False,
+               moodle_layout: str = "cloze") -> dict[str, str | bytes]:
     """{file name: content} of an exam: the question sheet and the answer key (one
-    document each, a page per variant) in Markdown and LaTeX, key.json, moodle.xml, and
+    document each, a page per variant) in Markdown and LaTeX, key.json, the platforms' files (``platform_files``), and
     with ``pdf`` questions.pdf and key.pdf (pdflatex runs while the rest is rendered;
     ``PdfError.files`` holds the other files when it fails)."""
     exam = Exam(net, variants, seed, questions, title, course, instructions)
@@ -38,8 +39,8 @@ def exam_files(net, variants: int = 1, seed: int = 0, questions: str | None = No
             "key.md": render("markdown", "exam/key.md.j2", page),
             f"{net.name}.svg": render("markdown", "svg/network.svg.j2", common),
             "key.json": json.dumps(exam.key(views), indent=2, ensure_ascii=False) + "\n",
-            "moodle.xml": moodle_xml(common, views),
         })
+        files.update(platform_files(exam, common, views, moodle_layout))
         errors = []
         for name, job in jobs.items():
             try:
@@ -50,3 +51,16 @@ def exam_files(net, variants: int = 1, seed: int = 0, questions: str | None = No
         raise PdfError(str(errors[0]), files=files)
     return files
 
+
+
+def platform_files(exam: Exam, common: dict, views: list[dict],
+                   moodle_layout: str = "cloze") -> dict[str, str | bytes]:
+    """What learning platforms import: Moodle XML (a Cloze question per variant, or with
+    ``moodle_layout="per-question"`` a numerical question per answer), and when the exam
+    asks symbolic questions, their essay fallback."""
+    write = moodle.moodle_xml if moodle_layout == "cloze" else moodle.numerical_xml
+    files: dict[str, str | bytes] = {"moodle.xml": write(common, views)}
+    essay = moodle.essay_xml(common, views)
+    if essay is not None:
+        files["moodle-essay.xml"] = essay
+    return files
