@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--ecf", type=float, default=1.0, metavar="CREDIT",
                        help="credit for an answer right given the student's own earlier "
                             "numbers (error carried forward), 0 to 1 (default 1)")
+    grade.add_argument("--spec", help="the exam's spec, when key.json names no preset "
+                                      "(a TOML file)")
     grade.add_argument("-o", "--output", metavar="DIR",
                        help="folder for grades.csv and grades.json (default: print a summary)")
     return p
