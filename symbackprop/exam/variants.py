@@ -54,7 +54,7 @@ def trivial(d: Derivation, values: Values, params) -> bool:
     ``params`` is 0 at ``values``: the gradient itself, a factor of its chain (a relu off,
     h_j = 0), or a branching sum it cites (its paths cancelling). A question on it would
     be trivial. Also when a relu sits exactly at its kink z = 0, where float rounding
-    would decide its slope. A zero elsewhere (one dead path of a sum, a unit the
+    would decide its slope, or a weighted sum is 0. A zero elsewhere (one dead path of a sum, a unit the
     questions do not pass through) is allowed."""
     g = d.graph
     env = clean(forward(d, values))
@@ -63,6 +63,8 @@ def trivial(d: Derivation, values: Values, params) -> bool:
     if any(g.nodes[k].op in KINKS and env[g.sym(g.nodes[k].inputs[0])][0] == 0
            for k in g.computed):
         return True
+    if any(g.nodes[k].op == "linear" and env[g.sym(k)][0] == 0 for k in g.computed):
+        return True  # a weighted sum of 0: a forward answer a guess would hit
     cache: dict = {}
     return any(abs(_value(s.eval(env, cache))) < ZERO for s in closure(d, params))
 
