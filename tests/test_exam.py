@@ -34,7 +34,7 @@ GALLERY = ROOT / "output" / "exam" / "easynet"
 GALLERY_ARGS = ["exam", "easynet", "--variants", "2", "--seed", "1", "--no-pdf"]
 NASTY = r"50% of Q&A_1 #2 {x} \ $5"
 TEXT_FILES = ("questions.md", "key.md", "questions.tex", "key.tex", "key.json", "moodle.xml",
-              "moodle-essay.xml")
+              "moodle-essay.xml", "qti.zip")
 
 
 @pytest.fixture(scope="module")

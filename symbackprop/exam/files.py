@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from . import pdf as _pdf
-from . import moodle
+from . import moodle, qti
 from .pdf import PdfError, compile_tex
 from .text import render
 from .views import Exam
@@ -57,10 +57,11 @@ def platform_files(exam: Exam, common: dict, views: list[dict],
                    moodle_layout: str = "cloze") -> dict[str, str | bytes]:
     """What learning platforms import: Moodle XML (a Cloze question per variant, or with
     ``moodle_layout="per-question"`` a numerical question per answer), and when the exam
-    asks symbolic questions, their essay fallback."""
+    asks symbolic questions, their essay fallback; a QTI 2.1 package."""
     write = moodle.moodle_xml if moodle_layout == "cloze" else moodle.numerical_xml
     files: dict[str, str | bytes] = {"moodle.xml": write(common, views)}
     essay = moodle.essay_xml(common, views)
     if essay is not None:
         files["moodle-essay.xml"] = essay
+    files["qti.zip"] = qti.qti_zip(common, views)
     return files

@@ -1,0 +1,95 @@
+"""The platforms' files: QTI 2.1 against a schema of the emitted subset, PrairieLearn's
+server.py run, STACK's XML; every number against the NumPy reference."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from symbackprop import exam, spec
+from symbackprop.derive import derive
+from symbackprop.graph import build_graph
+from symbackprop.exam.stress import reference_answers
+
+xmlschema = pytest.importorskip("xmlschema")
+SCHEMAS = Path(__file__).resolve().parent / "data" / "qti"
+QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
+CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
+
+
+@pytest.fixture(scope="module")
+def exams():
+    out = {}
+    for name in ("easynet", "sigmoid222"):
+        files = exam.exam_files(spec.load(name), variants=6, seed=2)
+        out[name] = files, json.loads(files["key.json"])
+    return out
+
+
+def numeric_reference(name, variant):
+    net = spec.load(name)
+    ref = reference_answers(net, derive(build_graph(net)), variant)
+    return [ref[a["kind"], a["target"]] for a in variant["answers"] if a["value"] is not None]
+
+
+# --------------------------------------------------------------------- QTI 2.1
+
+
+@pytest.mark.parametrize("name", ["easynet", "sigmoid222"])
+def test_qti_package_validates_and_holds_the_key(exams, name):
+    files, key = exams[name]
+    items_schema = xmlschema.XMLSchema(str(SCHEMAS / "imsqti_v2p1_subset.xsd"))
+    cp_schema = xmlschema.XMLSchema(str(SCHEMAS / "imscp_v1p1_subset.xsd"))
+    z = zipfile.ZipFile(io.BytesIO(files["qti.zip"]))
+    names = z.namelist()
+    assert "imsmanifest.xml" in names and "test.xml" in names
+    manifest = z.read("imsmanifest.xml").decode()
+    cp_schema.validate(manifest)
+    resources = ET.fromstring(manifest).find(f"{CP}resources")
+    hrefs = {r.get("href"): r.get("type") for r in resources}
+    assert set(hrefs) == set(names) - {"imsmanifest.xml"}  # every file listed, none missing
+    items = sorted(h for h, t in hrefs.items() if t == "imsqti_item_xmlv2p1")
+    assert len(items) == len(key["variants"])  # one item per variant
+    test = z.read("test.xml").decode()
+    items_schema.validate(test)
+    section = ET.fromstring(test).find(f"{QTI}testPart/{QTI}assessmentSection")
+    assert section.find(f"{QTI}selection").get("select") == "1"  # one variant per student
+    for href, variant in zip(items, key["variants"]):
+        xml = z.read(href).decode()
+        items_schema.validate(xml)
+        root = ET.fromstring(xml)
+        correct = {d.get("identifier"): float(d.find(f"{QTI}correctResponse/{QTI}value").text)
+                   for d in root.findall(f"{QTI}responseDeclaration") if d.get("baseType") == "float"}
+        tol = {c.find(f"{QTI}variable").get("identifier"): float(c.get("tolerance").split()[0])
+               for c in root.iter(f"{QTI}equal")}
+        entries = [e.get("responseIdentifier") for e in root.iter(f"{QTI}textEntryInteraction")]
+        want = numeric_reference(name, variant)
+        assert len(entries) == len(want) == len(correct)
+        for rid, ref in zip(entries, want):
+            assert abs(correct[rid] - ref) <= 1e-9 * max(1, abs(ref)) < tol[rid]
+            assert tol[rid] <= 0.0101 * abs(ref) + 1e-12 or tol[rid] < 1e-3
+        rubric = root.find(f"{QTI}itemBody/{QTI}rubricBlock")  # the essay's key for the scorer
+        assert rubric.get("view") == "scorer"
+        assert root.find(f"{QTI}modalFeedback") is not None
+
+
+def test_qti_schema_rejects_a_broken_item(exams):
+    """The schema is a real check: a missing attribute or a misplaced element fails."""
+    schema = xmlschema.XMLSchema(str(SCHEMAS / "imsqti_v2p1_subset.xsd"))
+    z = zipfile.ZipFile(io.BytesIO(exams["easynet"][0]["qti.zip"]))
+    xml = z.read("items/V01.xml").decode()
+    assert schema.is_valid(xml)
+    assert not schema.is_valid(xml.replace(' adaptive="false"', ""))
+    assert not schema.is_valid(xml.replace('toleranceMode="absolute"', 'toleranceMode="loose"'))
+    body_first = xml.replace("<itemBody>", "<itemBody><itemBody/>", 1)
+    assert not schema.is_valid(body_first)
+
+
+def test_qti_zip_is_deterministic(exams):
+    again = exam.exam_files(spec.load("easynet"), variants=6, seed=2)
+    assert again["qti.zip"] == exams["easynet"][0]["qti.zip"]
