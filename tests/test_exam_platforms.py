@@ -93,3 +93,59 @@ def test_qti_schema_rejects_a_broken_item(exams):
 def test_qti_zip_is_deterministic(exams):
     again = exam.exam_files(spec.load("easynet"), variants=6, seed=2)
     assert again["qti.zip"] == exams["easynet"][0]["qti.zip"]
+
+
+# --------------------------------------------------------------------- PrairieLearn
+
+
+def _load_server(path):
+    import importlib.util
+
+    spec_ = importlib.util.spec_from_file_location(f"pl_server_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(module)
+    return module
+
+
+def _mustache(template: str, params: dict) -> str:
+    """The Mustache PrairieLearn applies to question.html: {{{a.b}}} and {{a.b}} lookups."""
+    import re
+
+    def look(m):
+        value = params
+        for part in m.group(1).split(".")[1:]:  # "params.x.y"
+            value = value[part]
+        return str(value)
+
+    text = re.sub(r"\{\{\{\s*(params[\w.]*)\s*\}\}\}", look, template)
+    return re.sub(r"\{\{\s*(params[\w.]*)\s*\}\}", look, text)
+
+
+@pytest.mark.parametrize("name", ["easynet", "sigmoid222"])
+def test_prairielearn_server_reproduces_the_key(exams, name, tmp_path):
+    import re
+
+    files, key = exams[name]
+    for path in ("info.json", "question.html", "server.py"):
+        (tmp_path / path).write_text(files[f"prairielearn/{path}"])
+    info = json.loads((tmp_path / "info.json").read_text())
+    assert info["type"] == "v3" and len(info["uuid"]) == 36 and info["title"]
+    server = _load_server(tmp_path / "server.py")
+    html = (tmp_path / "question.html").read_text()
+    names = re.findall(r'answers-name="(\w+)"', html)
+    seen = set()
+    for seed in range(200):
+        data = {"params": {}, "correct_answers": {}, "variant_seed": seed}
+        server.generate(data)
+        vid = data["params"]["variant"]
+        seen.add(vid)
+        variant = key["variants"][vid - 1]
+        want = numeric_reference(name, variant)  # the NumPy reference, from key.json's values
+        assert names == [f"q{i}" for i in range(1, len(want) + 1)]
+        for n, ref in zip(names, want):
+            got = data["correct_answers"][n]
+            atol = float(data["params"]["atol"][n])
+            assert abs(got - ref) <= 1e-9 * max(1, abs(ref)) < atol
+        page = _mustache(html, data["params"])  # every Mustache name resolves
+        assert "{{" not in page and f"variant {vid}" in page
+    assert seen == {v["id"] for v in key["variants"]}  # every variant is drawn

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import pdf as _pdf
 from . import moodle, qti
+from .prairielearn import prairielearn_files
 from .pdf import PdfError, compile_tex
 from .text import render
 from .views import Exam
@@ -57,11 +58,12 @@ def platform_files(exam: Exam, common: dict, views: list[dict],
                    moodle_layout: str = "cloze") -> dict[str, str | bytes]:
     """What learning platforms import: Moodle XML (a Cloze question per variant, or with
     ``moodle_layout="per-question"`` a numerical question per answer), and when the exam
-    asks symbolic questions, their essay fallback; a QTI 2.1 package."""
+    asks symbolic questions, their essay fallback; a QTI 2.1 package; a PrairieLearn question directory."""
     write = moodle.moodle_xml if moodle_layout == "cloze" else moodle.numerical_xml
     files: dict[str, str | bytes] = {"moodle.xml": write(common, views)}
     essay = moodle.essay_xml(common, views)
     if essay is not None:
         files["moodle-essay.xml"] = essay
     files["qti.zip"] = qti.qti_zip(common, views)
+    files.update(prairielearn_files(common, views))
     return files
