@@ -34,7 +34,7 @@ GALLERY = ROOT / "output" / "exam" / "easynet"
 GALLERY_ARGS = ["exam", "easynet", "--variants", "2", "--seed", "1", "--no-pdf"]
 NASTY = r"50% of Q&A_1 #2 {x} \ $5"
 TEXT_FILES = ("questions.md", "key.md", "questions.tex", "key.tex", "key.json", "moodle.xml",
-              "moodle-essay.xml", "qti.zip")
+              "moodle-essay.xml", "qti.zip", "stack.xml")
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +272,8 @@ def test_byte_identical_across_hash_seeds(tmp_path):
         subprocess.run([sys.executable, "-m", "symbackprop", "exam", "sigmoid222", "--variants",
                         "3", "--seed", "4", "--no-pdf", "-o", str(folder)],
                        check=True, env=env, capture_output=True)
-        outs.append({p.name: p.read_bytes() for p in folder.iterdir()})
+        outs.append({p.relative_to(folder).as_posix(): p.read_bytes()
+                     for p in folder.rglob("*") if p.is_file()})
     assert outs[0] == outs[1] and set(outs[0]) >= set(TEXT_FILES)
 
 
@@ -557,7 +558,7 @@ def test_cli_writes_every_file(tmp_path, capsys):
     code = main(["exam", "easynet", "--variants", "30", "--seed", "1", "--no-pdf",
                  "-o", str(tmp_path)])
     assert code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(TEXT_FILES + ("easynet.svg",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(TEXT_FILES + ("easynet.svg", "prairielearn"))
     key = json.loads((tmp_path / "key.json").read_text())
     assert [v["id"] for v in key["variants"]] == list(range(1, 31))
     tex = (tmp_path / "questions.tex").read_text()
@@ -596,8 +597,10 @@ def test_gallery_is_up_to_date(tmp_path, capsys):
     """output/exam/easynet is committed; regenerate it and fail on drift (regenerate with:
     symbackprop exam easynet --variants 2 --seed 1 --no-pdf -o output/exam/easynet)."""
     assert main([*GALLERY_ARGS, "-o", str(tmp_path)]) == 0
-    fresh = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    committed = {p.name: p.read_bytes() for p in GALLERY.iterdir()}
+    fresh = {p.relative_to(tmp_path).as_posix(): p.read_bytes()
+             for p in tmp_path.rglob("*") if p.is_file()}
+    committed = {p.relative_to(GALLERY).as_posix(): p.read_bytes()
+                 for p in GALLERY.rglob("*") if p.is_file()}
     assert set(fresh) == set(committed)
     for name in sorted(fresh):
         assert fresh[name] == committed[name], f"output/exam/easynet/{name} drifted"

@@ -9,6 +9,7 @@ import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from symbackprop import exam, spec
@@ -149,3 +150,85 @@ def test_prairielearn_server_reproduces_the_key(exams, name, tmp_path):
         page = _mustache(html, data["params"])  # every Mustache name resolves
         assert "{{" not in page and f"variant {vid}" in page
     assert seen == {v["id"] for v in key["variants"]}  # every variant is drawn
+
+
+# --------------------------------------------------------------------- STACK
+
+STACK_QUESTION = [
+    "name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden", "idnumber",
+    "stackversion", "questionvariables", "specificfeedback", "questionnote",
+    "questionsimplify", "assumepositive", "assumereal", "prtcorrect", "prtpartiallycorrect",
+    "prtincorrect", "multiplicationsign", "sqrtsign", "complexno", "inversetrig",
+    "logicsymbol", "matrixparens", "variantsselectionseed"]
+STACK_INPUT = ["name", "type", "tans", "boxsize", "strictsyntax", "insertstars", "syntaxhint",
+               "syntaxattribute", "forbidwords", "allowwords", "forbidfloat",
+               "requirelowestterms", "checkanswertype", "mustverify", "showvalidation",
+               "options"]
+STACK_NODE = ["name", "description", "answertest", "sans", "tans", "testoptions", "quiet",
+              "truescoremode", "truescore", "truepenalty", "truenextnode", "trueanswernote",
+              "truefeedback", "falsescoremode", "falsescore", "falsepenalty", "falsenextnode",
+              "falseanswernote", "falsefeedback"]
+
+
+def _maxima_value(text: str, env: dict) -> float:
+    """A Maxima expression of the key evaluated by SymPy at ``env`` (test-side oracle)."""
+    import sympy as sp
+    from sympy.parsing.sympy_parser import parse_expr
+
+    expr = parse_expr(text.replace("^", "**"), local_dict={k: sp.Symbol(k) for k in env})
+    return float(expr.subs(env))
+
+
+@pytest.mark.parametrize("name", ["easynet", "sigmoid222"])
+def test_stack_questions_parse_and_grade_the_key(exams, name):
+    import re
+
+    files, key = exams[name]
+    net = spec.load(name)
+    d = derive(build_graph(net))
+    g = d.graph
+    root = ET.fromstring(files["stack.xml"].encode("utf-8"))
+    kinds = [q.get("type") for q in root]
+    assert kinds == ["category"] + ["stack"] * len(key["variants"])  # one per variant
+    for q, variant in zip(root[1:], key["variants"]):
+        tags = [c.tag for c in q]
+        assert tags[:len(STACK_QUESTION)] == STACK_QUESTION
+        inputs, prts = q.findall("input"), q.findall("prt")
+        assert tags[len(STACK_QUESTION):] == ["input"] * len(inputs) + ["prt"] * len(prts)
+        assert len(inputs) == len(prts) > 0
+        text = q.find("questiontext/text").text
+        variables = dict(re.findall(r"(ta\d+): (.*?);\n", q.find("questionvariables/text").text))
+        for i, prt in zip(inputs, prts):
+            assert [c.tag for c in i] == STACK_INPUT
+            iname = i.find("name").text
+            assert f"[[input:{iname}]]" in text and f"[[validation:{iname}]]" in text
+            node = prt.find("node")
+            assert [c.tag for c in node] == STACK_NODE
+            assert node.find("sans").text == iname and node.find("tans").text in variables
+            assert node.find("answertest").text == (
+                "AlgEquiv" if i.find("type").text == "algebraic" else "NumAbsolute")
+        # the names the sheet tells students to type, and their values by the reference
+        typed = dict((m, l) for l, m in re.findall(r"\\\((.*?)\\\) as <code>(\w+)</code>", text))
+        ref = reference_answers(net, d, variant)
+        by_latex = {t: v for (k, t), v in ref.items() if k == "forward"}
+        by_latex.update(variant["values"]["params"])
+        by_latex.update(zip((g.latex[k] for k in g.inputs), variant["values"]["inputs"][0]))
+        by_latex.update(zip((g.latex[k] for k in g.targets), variant["values"]["targets"][0]))
+        by_latex["N"] = 1.0
+        env = {m: by_latex[l] for m, l in typed.items()}
+        grads = {t: v for (k, t), v in ref.items() if k == "gradient"}
+        expression = next(a for a in variant["answers"] if a["kind"] == "expression")
+        algebraic = [node_tans for i in inputs if i.find("type").text == "algebraic"
+                     for node_tans in [variables[i.find("tans").text]]]
+        # the expression's key evaluates to the reference gradient at the variant's values
+        assert _maxima_value(algebraic[-1], env) == pytest.approx(
+            grads[expression["target"]], rel=1e-9, abs=1e-12)
+        chain = next(a for a in variant["answers"] if a["kind"] == "chain")
+        step = d.gradients[next(k for k in g.params if g.latex[k] == chain["target"])]
+        if not hasattr(step, "terms"):  # one chain: its factors multiply to the gradient
+            product = np.prod([_maxima_value(t, env) for t in algebraic[:-1]])
+            assert product == pytest.approx(grads[chain["target"]], rel=1e-9, abs=1e-12)
+        numbers = [float(variables[i.find("tans").text]) for i in inputs
+                   if i.find("type").text == "numerical"]
+        want = numeric_reference(name, variant)
+        assert numbers == pytest.approx(want, rel=1e-9, abs=1e-12)

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from . import pdf as _pdf
 from . import moodle, qti
 from .prairielearn import prairielearn_files
+from .stack import stack_xml
 from .pdf import PdfError, compile_tex
 from .text import render
 from .views import Exam
@@ -64,6 +65,8 @@ def platform_files(exam: Exam, common: dict, views: list[dict],
     essay = moodle.essay_xml(common, views)
     if essay is not None:
         files["moodle-essay.xml"] = essay
+    if essay is not None:  # symbolic questions: STACK grades them
+        files["stack.xml"] = stack_xml(common, views)
     files["qti.zip"] = qti.qti_zip(common, views)
     files.update(prairielearn_files(common, views))
     return files

@@ -16,6 +16,7 @@ from ..numeric import forward
 from ..render.printer import number
 from ..render.views import Notation, StepViews, diagram, forward_equations, loss_view
 from ..steps import Cite, Sum, grad_of
+from .maxima import maxima, names
 from .numbers import DIGITS, TOLERANCE, _value, clean, relation, round12, shown, tolerance
 from .pools import ACTIVATION_TEX
 from .questions import DEFAULT_QUESTIONS, parse_questions
@@ -247,12 +248,13 @@ class Exam:
 
     def _expression(self, q, p, s, sv, v, view):
         forms = [s["result"]]
-        full = self.n.tex(closed(self.d, self.d.gradients[p].expr))
+        expr = closed(self.d, self.d.gradients[p].expr)
+        full = self.n.tex(expr)
         for form in (full, s.get("expanded")):
             if form and form not in forms:
                 forms.append(form)
         return self._answer(q, view["param"], None, f"{view['frac']} = " + " = ".join(forms),
-                            forms=forms)
+                            forms=forms, maxima=maxima(expr), names=names(self.g, expr))
 
     def _chain(self, q, p, s, sv, v, view):
         step = self.d.gradients[p]
@@ -262,7 +264,9 @@ class Exam:
                 if fv["label"] not in seen:
                     seen.add(fv["label"])
                     expr = f.symbol if isinstance(f, Cite) else f.expr
-                    rows.append({"label": fv["label"], "latex": self.n.tex(closed(self.d, expr)),
+                    expr = closed(self.d, expr)
+                    rows.append({"label": fv["label"], "latex": self.n.tex(expr),
+                                 "maxima": maxima(expr), "names": names(self.g, expr),
                                  "value": round12(sv.value(f)), "shown": shown(sv.value(f)),
                                  "rel": relation(sv.value(f))})
         shape = s["sum"] if s["kind"] == "sum" else s["chain"]
