@@ -14,7 +14,7 @@ from pathlib import Path
 from symbackprop import spec
 from symbackprop.exam.stress import stress
 
-PRESETS = ("easynet", "sigmoid222", "softmax", "deep")
+PRESETS = ("easynet", "sigmoid222", "softmax", "deep", "circuit")
 HERE = Path(__file__).resolve().parent
 
 

@@ -545,7 +545,7 @@ def test_instructor_text_comes_out_of_the_pdf_as_written(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name", ["easynet", "sigmoid222", "softmax", "deep"])
+@pytest.mark.parametrize("name", ["easynet", "sigmoid222", "softmax", "deep", "circuit"])
 def test_tex_compiles_to_pdf(tmp_path, capsys, name):
     code = main(["exam", name, "--variants", "2", "--seed", "3", "-o", str(tmp_path)])
     assert code == 0
@@ -588,19 +588,52 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys, args, needl
     assert not (tmp_path / "out").exists()
 
 
-def test_graph_specs_are_refused(tmp_path, capsys):
-    code = main(["exam", "circuit", "-o", str(tmp_path / "out")])
-    assert code == 2 and "layered network" in capsys.readouterr().err
+def test_circuit_exam_by_hand():
+    """A graph spec gets an exam: f = (x + y) z, its node values, every df/d(input), the
+    chain rule and the expression, checked by the test's own arithmetic."""
+    files = exam.exam_files(spec.load("circuit"), variants=8, seed=3)
+    key = json.loads(files["key.json"])
+    assert [q["kind"] for q in key["questions"]] == [
+        "forward", "chain", "expression", "gradient", "gradient", "gradient"]
+    assert [q["param"] for q in key["questions"][3:]] == ["x", "y", "z"]
+    cloze = validate_cloze(files["moodle.xml"])
+    seen = set()
+    for variant, (_, _, subs, text) in zip(key["variants"], cloze):
+        x, y, z = (variant["values"]["inputs"][k] for k in "xyz")
+        q = x + y
+        want = [q, q * z, z, z, q]  # q, f, df/dx, df/dy, df/dz
+        got = [a["value"] for a in variant["answers"] if a["value"] is not None]
+        assert got == pytest.approx(want, abs=1e-12)
+        assert [v for v, _ in subs] == pytest.approx(want, abs=1e-12)
+        assert all(w != 0 for w in want)  # no degenerate variant
+        seen.add(tuple(want))
+        chain = next(a for a in variant["answers"] if a["kind"] == "chain")
+        param = chain["target"]
+        dq = 1 if param in "xy" else None
+        values = [f["value"] for f in chain["factors"]]
+        assert math.prod(values) == pytest.approx({"x": z, "y": z, "z": q}[param])
+        if dq:
+            assert values == pytest.approx([z, 1])  # df/dq = z, dq/dx = 1
+    assert len(seen) == 8  # no two variants alike
 
 
-def test_gallery_is_up_to_date(tmp_path, capsys):
-    """output/exam/easynet is committed; regenerate it and fail on drift (regenerate with:
-    symbackprop exam easynet --variants 2 --seed 1 --no-pdf -o output/exam/easynet)."""
-    assert main([*GALLERY_ARGS, "-o", str(tmp_path)]) == 0
+def test_circuit_refuses_update(tmp_path, capsys):
+    code = main(["exam", "circuit", "--questions", "update", "-o", str(tmp_path / "out")])
+    assert code == 2 and "no loss or learning rate" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["easynet", "circuit"])
+def test_gallery_is_up_to_date(tmp_path, capsys, name):
+    """output/exam/easynet and output/exam/circuit are committed; regenerate them and fail
+    on drift (regenerate with: symbackprop exam NAME --variants 2 --seed 1 --no-pdf -o
+    output/exam/NAME)."""
+    GALLERY = ROOT / "output" / "exam" / name
+    assert main(["exam", name, *GALLERY_ARGS[2:], "-o", str(tmp_path)]) == 0
     fresh = {p.relative_to(tmp_path).as_posix(): p.read_bytes()
              for p in tmp_path.rglob("*") if p.is_file()}
     committed = {p.relative_to(GALLERY).as_posix(): p.read_bytes()
                  for p in GALLERY.rglob("*") if p.is_file()}
     assert set(fresh) == set(committed)
-    for name in sorted(fresh):
-        assert fresh[name] == committed[name], f"output/exam/easynet/{name} drifted"
+    for path in sorted(fresh):
+        assert fresh[path] == committed[path], f"output/exam/{name}/{path} drifted"

@@ -10,7 +10,7 @@ from symbackprop.cli import main
 from symbackprop.exam import stress
 from symbackprop.exam.views import Exam
 
-PRESETS = ["easynet", "sigmoid222", "softmax", "deep"]
+PRESETS = ["easynet", "sigmoid222", "softmax", "deep", "circuit"]
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -32,7 +32,27 @@ ACTIVATION_TEX = {
 
 
 
+# a circuit's inputs (graph specs): small integers, as CS231n's examples; positive ones
+# when a formula needs them (log, sqrt, a fractional power)
+GRAPH_INPUTS = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)
+GRAPH_POSITIVE = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+
+
+def is_graph(net) -> bool:
+    """A computational-graph spec (a circuit: inputs, nodes, one output, no loss)."""
+    return getattr(net, "kind", "layers") == "graph"
+
+
+def param_pool(net):
+    """What a variant's parameters are drawn from (a circuit's inputs travel as them)."""
+    if is_graph(net):
+        return GRAPH_POSITIVE if net.positive_domain() else GRAPH_INPUTS
+    return WEIGHTS
+
+
 def _pools(net):
+    if is_graph(net):
+        return (), (), RATES
     acts = [layer.activation for layer in net.layers]
     linear = all(a in LINEAR for a in acts)
     if linear:
@@ -45,6 +65,8 @@ def _draw(rng, pool):
 
 
 def _targets(net, rng, pool):
+    if is_graph(net):
+        return []
     K = net.outputs
     if net.loss == "softmax_ce":
         return [float(v) for v in np.eye(K)[int(rng.integers(K))]]

@@ -20,7 +20,16 @@ class Question:
     param: str | None = None  # a fixed parameter key, or None: the variant's own
 
 
-def parse_questions(text: str, g) -> tuple[Question, ...]:
+def default_questions(g, graph: bool) -> str:
+    """Every kind; a circuit (no loss, no learning rate): its forward values, the chain
+    rule and the expression, and the derivative by every input."""
+    if not graph:
+        return DEFAULT_QUESTIONS
+    return ",".join(["forward", "chain", "expression",
+                     *(f"gradient:{g.latex[k]}" for k in g.params)])
+
+
+def parse_questions(text: str, g, graph: bool = False) -> tuple[Question, ...]:
     """``forward,chain,gradient:w_5,update`` -> questions. ``KIND:NAME`` fixes the
     parameter (its LaTeX name, as ``grad`` reads it); otherwise each variant draws one."""
     by_name = {canonical_latex(g.latex[k]): k for k in g.params}
@@ -33,6 +42,10 @@ def parse_questions(text: str, g) -> tuple[Question, ...]:
             hint = f"; did you mean {near[0]}?" if near else ""
             raise SpecError(f"unknown question kind {kind!r}{hint} (kinds: {', '.join(KINDS)})",
                             "--questions")
+        if graph and kind == "update":
+            raise SpecError("update asks for a step of gradient descent; a graph spec has no "
+                            "loss or learning rate (kinds for a circuit: forward, chain, "
+                            "expression, gradient)", "--questions")
         param = None
         if name:
             if kind == "forward":
@@ -50,7 +63,9 @@ def parse_questions(text: str, g) -> tuple[Question, ...]:
 
 def target_pool(g) -> tuple[str, ...]:
     """The parameters a variant may ask about: the first layer's weights, the longest
-    chains of the network."""
+    chains of the network (a circuit: every input)."""
+    if g.table is None:  # a circuit: any of its inputs
+        return tuple(g.params)
     first = tuple(q.key for q in g.table.params if q.layer == 1 and q.kind == "weight")
     return first or tuple(g.params)
 

@@ -11,8 +11,8 @@ from ..derive import Derivation
 from ..errors import SpecError
 from ..numeric import Values, forward
 from ..steps import Cite, Step, Sum
-from .numbers import _value, clean, unit
-from .pools import KINKS, WEIGHTS, _draw, _pools, _targets
+from .numbers import _value, clean, round12, unit
+from .pools import KINKS, _draw, _pools, _targets, param_pool
 from .questions import target_pool
 
 MAX_VARIANTS = 1000
@@ -57,7 +57,10 @@ def trivial(d: Derivation, values: Values, params) -> bool:
     would decide its slope, or a weighted sum is 0. A zero elsewhere (one dead path of a sum, a unit the
     questions do not pass through) is allowed."""
     g = d.graph
-    env = clean(forward(d, values))
+    with np.errstate(all="ignore"):
+        env = clean(forward(d, values))
+    if not all(np.all(np.isfinite(v)) for v in env.values()):
+        return True  # a circuit's log or division out of its domain
     if env[g.sym(d.loss)][0] == 0:
         return True
     if any(g.nodes[k].op in KINKS and env[g.sym(g.nodes[k].inputs[0])][0] == 0
@@ -77,6 +80,17 @@ def visible(d: Derivation, values: Values, lr: float, param: str) -> bool:
     return abs(lr * grad) >= 3 * unit(new)
 
 
+def _numbers(d: Derivation, values: Values, params) -> tuple:
+    """What a variant's numeric answers are made of: every node value and the gradients
+    its questions ask for, rounded like the key."""
+    g = d.graph
+    env = clean(forward(d, values))
+    cache: dict = {}
+    return (tuple(round12(_value(env[g.sym(k)])) for k in g.computed),
+            tuple(round12(_value(d.gradients[p].eval(env, cache)))
+                  for p in g.params if p in params))
+
+
 def draw_variants(d: Derivation, count: int, seed: int, fixed=(), updated=()) -> list[Variant]:
     """``count`` distinct variants; ``fixed``: parameters some question names, checked
     like each variant's drawn one; ``updated``: those of them an update question asks for.
@@ -84,11 +98,12 @@ def draw_variants(d: Derivation, count: int, seed: int, fixed=(), updated=()) ->
     g, net = d.graph, d.graph.spec
     rng = np.random.default_rng(seed)
     inputs, targets, rates = _pools(net)
+    weights = param_pool(net)
     pool = target_pool(g)
-    out, seen = [], set()
+    out, seen, alike = [], set(), set()
     for k in range(1, count + 1):
         for _ in range(MAX_DRAWS):
-            params = {p: float(_draw(rng, WEIGHTS)) for p in g.params}
+            params = {p: float(_draw(rng, weights)) for p in g.params}
             X = [float(_draw(rng, inputs)) for _ in g.inputs]
             T = _targets(net, rng, targets)
             lr = float(_draw(rng, rates))
@@ -101,7 +116,11 @@ def draw_variants(d: Derivation, count: int, seed: int, fixed=(), updated=()) ->
             if trivial(d, values, asked) or not all(
                     visible(d, values, lr, p) for p in dict.fromkeys((param, *updated))):
                 continue
+            numbers = _numbers(d, values, asked)
+            if numbers in alike:  # other values, the same answers (x + y the same, ...)
+                continue
             seen.add(key)
+            alike.add(numbers)
             out.append(Variant(k, values, lr, param))
             break
         else:

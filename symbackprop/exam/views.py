@@ -18,8 +18,8 @@ from ..render.views import Notation, StepViews, diagram, forward_equations, loss
 from ..steps import Cite, Sum, grad_of
 from .maxima import maxima, names
 from .numbers import DIGITS, TOLERANCE, _value, clean, relation, round12, shown, tolerance
-from .pools import ACTIVATION_TEX
-from .questions import DEFAULT_QUESTIONS, parse_questions
+from .pools import ACTIVATION_TEX, is_graph
+from .questions import default_questions, parse_questions
 from .variants import MAX_VARIANTS, Variant, closure, draw_variants
 
 
@@ -97,9 +97,7 @@ class Exam:
     def __init__(self, net, variants: int = 1, seed: int = 0, questions: str | None = None,
                  title: str | None = None, course: str | None = None,
                  instructions: str | None = None):
-        if getattr(net, "kind", "layers") == "graph":
-            raise SpecError("exam needs a layered network with a loss; a graph spec "
-                            "(kind = \"graph\") has no inputs and targets to draw")
+        self.graph = is_graph(net)
         if not 1 <= variants <= MAX_VARIANTS:
             raise SpecError(f"--variants {variants} must be between 1 and {MAX_VARIANTS}")
         if seed < 0:
@@ -107,7 +105,8 @@ class Exam:
         self.net, self.seed = net, seed
         self.d = d = derive(build_graph(net))
         self.g = g = d.graph
-        self.questions = parse_questions(questions or DEFAULT_QUESTIONS, g)
+        self.questions = parse_questions(questions or default_questions(g, self.graph), g,
+                                         self.graph)
         self.n = _Notation(d)
         self.expand = g.size() <= 200
         self.memo: dict = {}
@@ -126,17 +125,21 @@ class Exam:
 
     def common(self) -> dict:
         net, n, g = self.net, self.n, self.g
+        layers = [] if self.graph else net.layers
         return {
             "title": self.title, "course": self.course, "instructions": self.instructions,
-            "name": net.name, "seed": self.seed, "sizes": list(net.sizes),
+            "name": net.name, "seed": self.seed,
+            "sizes": [] if self.graph else list(net.sizes),
+            "graph": {"inputs": [g.latex[k] for k in g.params], "output": g.latex[g.loss],
+                      "nodes": list(g.computed)} if self.graph else None,
             "layers": [{"index": l, "size": layer.size, "activation": layer.activation,
                         "bias": layer.bias, "residual": layer.residual}
-                       for l, layer in enumerate(net.layers, 1)],
+                       for l, layer in enumerate(layers, 1)],
             "loss": loss_view(n), "loss_rhs": n.tex(g.nodes[g.loss].expr),
             "n_params": len(g.params), "diagram": diagram(self.d),
             "equations": forward_equations(n), "partial": n.partial,
             "activations": [ACTIVATION_TEX[a] for a in ACTIVATION_TEX
-                            if any(layer.activation == a for layer in net.layers)],
+                            if any(layer.activation == a for layer in layers)],
             "tolerance": f"{TOLERANCE * 100:g}", "digits": DIGITS,
             "n_variants": len(self.variants),
         }
@@ -189,6 +192,7 @@ class Exam:
                         for i, k in enumerate(g.targets)],
             "params": [{"name": g.latex[k], "value": number(vals.params[k])} for k in g.params],
             "lr": number(v.lr) if self.asks_update else None,
+            "circuit": self.graph,  # a circuit's inputs travel as its parameters
         }
 
     def _forward(self, env) -> list[dict]:
@@ -298,8 +302,9 @@ class Exam:
             vals = v.values
             variants.append({
                 "id": v.id,
-                "values": {"inputs": vals.inputs.tolist(), "targets": vals.targets.tolist(),
-                           "params": {g.latex[k]: vals.params[k] for k in g.params}},
+                "values": {"inputs": {k: vals.params[k] for k in g.params}} if self.graph else
+                {"inputs": vals.inputs.tolist(), "targets": vals.targets.tolist(),
+                 "params": {g.latex[k]: vals.params[k] for k in g.params}},
                 "learning_rate": v.lr if self.asks_update else None,
                 "answers": answers,
             })
