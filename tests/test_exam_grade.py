@@ -140,3 +140,25 @@ def test_ecf_out_of_range(key, tmp_path, capsys):
     (tmp_path / "r.csv").write_text("student,variant,q1,q2,q3,q4,q5,q6\n")
     assert main(["grade", str(tmp_path / "key.json"), str(tmp_path / "r.csv"),
                  "--ecf", "2"]) == 2
+
+
+def test_circuit_grading_carries_a_wrong_node_forward(tmp_path, capsys):
+    """f = (x + y) z: a student's wrong q carries into f = q z and df/dz = q."""
+    key = json.loads(exam.exam_files(spec.load("circuit"), variants=3, seed=4)["key.json"])
+    rows = []
+    for v in key["variants"]:
+        x, y, z = (v["values"]["inputs"][k] for k in "xyz")
+        q = x + y + 1  # off by one
+        rows.append([f"s{v['id']}", v["id"], q, q * z, z, z, q])
+    (tmp_path / "key.json").write_text(json.dumps(key))
+    with open(tmp_path / "r.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student", "variant", "q1", "q2", "q3", "q4", "q5"])
+        w.writerows(rows)
+    assert main(["grade", str(tmp_path / "key.json"), str(tmp_path / "r.csv"),
+                 "--ecf", "0.5", "-o", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "grades.json").read_text())
+    for s in report["students"]:
+        assert [a["verdict"] for a in s["answers"]] == [
+            "wrong", "carried", "right", "right", "carried"]
+        assert s["score"] == pytest.approx(2 + 2 * 0.5)
