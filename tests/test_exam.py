@@ -637,3 +637,35 @@ def test_gallery_is_up_to_date(tmp_path, capsys, name):
     assert set(fresh) == set(committed)
     for path in sorted(fresh):
         assert fresh[path] == committed[path], f"output/exam/{name}/{path} drifted"
+
+
+def test_exam_folder_is_one_set(tmp_path, capsys, monkeypatch):
+    """A rerun replaces the exam's files as a set: a file the new run does not write
+    (stack.xml, when no symbolic question is asked) goes, the instructor's own files stay,
+    and a failure while writing leaves the previous set untouched and no temporary folder."""
+    out = tmp_path / "exam"
+    assert main(["exam", "easynet", "--seed", "1", "--no-pdf", "-o", str(out)]) == 0
+    (out / "notes.txt").write_text("mine")
+    first = (out / "key.json").read_bytes()
+    assert (out / "stack.xml").exists()
+    assert main(["exam", "easynet", "--seed", "2", "--questions", "gradient", "--no-pdf",
+                 "-o", str(out)]) == 0
+    assert not (out / "stack.xml").exists() and not (out / "moodle-essay.xml").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    second = (out / "key.json").read_bytes()
+    assert json.loads(second)["seed"] == 2 and second != first
+    real = Path.write_bytes
+    calls = []
+
+    def failing(self, data):
+        calls.append(self.name)
+        if len(calls) == 4:
+            raise OSError("disk full")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    with pytest.raises(OSError):
+        main(["exam", "easynet", "--seed", "3", "--no-pdf", "-o", str(out)])
+    monkeypatch.setattr(Path, "write_bytes", real)
+    assert (out / "key.json").read_bytes() == second  # the set of seed 2, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exam"]  # no temporary folder

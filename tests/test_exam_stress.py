@@ -36,9 +36,17 @@ def test_stress_catches_a_wrong_key(monkeypatch):
 
     monkeypatch.setattr(e, "key", corrupted)
     problems, _ = stress.check_exam(e)
-    assert any("variant 2" in p and "reference says" in p for p in problems)
-    assert any("variant 4" in p and "factor x is 0" in p for p in problems)
-    assert any("variant 3" in p and "same answers as variant 1" in p for p in problems)
+    found = {(p["problem"], p["variant"]) for p in problems}
+    # variant 3 holds variant 1's answers: alike, and wrong for its own values
+    assert found == {("reference", 2), ("zero_factor", 4), ("alike", 3), ("reference", 3)}
+    wrong = next(p for p in problems if p["problem"] == "reference" and p["variant"] == 2)
+    assert wrong["value"] == pytest.approx(wrong["reference"] * 1.001)
+    assert next(p for p in problems if p["problem"] == "alike")["other"] == 1
+    text = stress.render("markdown", "exam/stress.txt.j2", {
+        "spec": "easynet", "seeds": 1, "variants_per_seed": 4, "answers": 24, "seconds": 0,
+        "problems": problems, "spread": []})
+    assert "seed 2 variant 3: the same answers as variant 1" in text
+    assert "variant 4: the factor x of " in text and "the reference says" in text
 
 
 def test_stress_cli(capsys):

@@ -13,7 +13,11 @@ from . import pdf as _pdf
 from .files import exam_files
 from .pdf import PdfError
 
-PDFS = ("questions.pdf", "key.pdf")
+# every name an exam run may write (and <spec name>.svg): a file of an earlier run that
+# this run does not write is stale and goes; anything else in the folder stays
+OWNED = frozenset({"questions.md", "questions.tex", "questions.pdf", "key.md", "key.tex",
+                   "key.pdf", "key.json", "moodle.xml", "moodle-essay.xml", "stack.xml",
+                   "qti.zip", "prairielearn"})
 
 
 def write_folder(folder: str | Path, files: dict[str, str | bytes]) -> list[Path]:
@@ -30,11 +34,12 @@ def write_folder(folder: str | Path, files: dict[str, str | bytes]) -> list[Path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         os.chmod(tmp, 0o777 & ~_umask())
-        ours = {name.split("/")[0] for name in files} | set(PDFS)
+        ours = {name.split("/")[0] for name in files} | OWNED
         old = None
         if folder.exists():
             for entry in folder.iterdir():  # what is not the exam's stays
-                if entry.name not in ours and not (tmp / entry.name).exists():
+                if entry.name not in ours and entry.suffix != ".svg" \
+                        and not (tmp / entry.name).exists():
                     entry.rename(tmp / entry.name)
             old = folder.parent / f"{tmp.name}.old"
             folder.rename(old)

@@ -13,21 +13,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from functools import lru_cache
 
-import jinja2
-
-from ..render.env import template_dir
-from .moodle import SYMBOLIC, accepted, plain
+from .moodle import SYMBOLIC, accepted, environment, plain
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-@lru_cache(maxsize=None)
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir())), undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=True)
 
 
 def _item(v: dict) -> tuple[dict, dict]:

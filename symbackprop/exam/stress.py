@@ -81,8 +81,9 @@ def reference_answers(net, d, variant: dict) -> dict:
     return out
 
 
-def check_exam(e: Exam) -> tuple[list[str], list[dict]]:
-    """(problems, key variants) of one exam."""
+def check_exam(e: Exam) -> tuple[list[dict], list[dict]]:
+    """(problems, key variants) of one exam. A problem is a record ``{"problem", "seed",
+    "variant", ...}``; ``templates/exam/stress.txt.j2`` words it."""
     views = e.views()
     key = e.key(views)
     problems = []
@@ -90,24 +91,24 @@ def check_exam(e: Exam) -> tuple[list[str], list[dict]]:
     rel = REL_FD if e.graph else REL
     g = e.g  # a relu's 0 is a fair answer (a dead unit); a weighted sum's 0 is not
     may_be_zero = {g.latex[k] for k in g.computed if g.nodes[k].op != "linear"}
-    for view, variant in zip(views, key["variants"]):
+    for variant in key["variants"]:
         ref = reference_answers(e.net, e.d, variant)
-        where = f"seed {e.seed} variant {variant['id']}"
+        at = {"seed": e.seed, "variant": variant["id"]}
         for a in variant["answers"]:
+            what = dict(at, kind=a["kind"], target=a["target"], value=a["value"])
             if a["value"] is not None:
                 want = ref[a["kind"], a["target"]]
                 if abs(a["value"] - want) > rel * max(1.0, abs(want)):
-                    problems.append(f"{where}: {a['kind']} {a['target']} is {a['value']}, "
-                                    f"the reference says {want}")
+                    problems.append(dict(what, problem="reference", reference=want))
                 zero = abs(a["value"]) <= a["tolerance"] or a["value"] == 0  # 0 would pass
                 if zero and not (a["kind"] == "forward" and a["target"] in may_be_zero):
-                    problems.append(f"{where}: {a['kind']} {a['target']} rounds to 0")
+                    problems.append(dict(what, problem="zero"))
             for f in a.get("factors", ()):
                 if f["value"] == 0:
-                    problems.append(f"{where}: the factor {f['label']} is 0")
+                    problems.append(dict(what, problem="zero_factor", factor=f["label"]))
         numbers = tuple(a["value"] for a in variant["answers"] if a["value"] is not None)
         if numbers in seen:
-            problems.append(f"{where}: the same answers as variant {seen[numbers]}")
+            problems.append(dict(at, problem="alike", other=seen[numbers]))
         seen[numbers] = variant["id"]
     return problems, key["variants"]
 
