@@ -232,3 +232,40 @@ def test_stack_questions_parse_and_grade_the_key(exams, name):
                    if i.find("type").text == "numerical"]
         want = numeric_reference(name, variant)
         assert numbers == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+RELU = """
+inputs = 2
+[[layers]]
+units = 2
+activation = "relu"
+[[layers]]
+units = 1
+activation = "sigmoid"
+"""
+
+
+@pytest.mark.parametrize("name", ["easynet", "sigmoid222", "softmax", "deep", "relu"])
+def test_maxima_keys_read_back_as_the_gradients(name):
+    """Every Maxima key, read back by SymPy's parser (^ as **, unit_step as the relu slope),
+    equals the gradient's closed expression at random points."""
+    import sympy as sp
+    from sympy.parsing.sympy_parser import parse_expr
+
+    from symbackprop.exam.views import closed
+
+    net = spec.loads(RELU, "relu") if name == "relu" else spec.load(name)
+    e = exam.Exam(net, 2, 1)
+    rng = np.random.default_rng(0)
+    for v in e.views():
+        for a in v["answers"]:
+            if a["kind"] != "expression":
+                continue
+            p = next(k for k in e.g.params if e.g.latex[k] == a["target"])
+            want = closed(e.d, e.d.gradients[p].expr)
+            names = {s.name: s for s in want.free_symbols}
+            got = parse_expr(a["maxima"].replace("^", "**"), local_dict=dict(
+                names, unit_step=lambda z: sp.Heaviside(z, 0)))
+            for _ in range(3):
+                at = {s: float(rng.choice([-1, 1]) * rng.uniform(0.2, 1.5)) for s in names.values()}
+                assert float(got.subs(at)) == pytest.approx(float(want.subs(at)), rel=1e-12)

@@ -13,9 +13,12 @@ an earlier variant, when the loss or a chain-rule factor of a derivation it asks
 rounded to 4 significant digits (``numbers``). Unless a question names its parameter, the
 values depend on the spec and the seed alone, not on the questions asked.
 
-The modules, in import order: ``numbers``, ``pools``, ``questions``, ``variants``,
-``views`` (the ``Exam``), one per export format (``moodle``, ...), ``text`` and ``pdf``,
-``files`` (all of them as one set), ``grade`` and ``stress``, ``command`` (the CLI).
+The modules, in import order: ``numbers`` (rounding, tolerances), ``pools`` (what values
+are drawn from, per activation and loss), ``questions``, ``variants`` (the draws),
+``maxima``, ``views`` (the ``Exam``: what templates print); one module per platform,
+``moodle`` (Cloze, essay, per-question), ``stack``, ``qti``, ``prairielearn``; ``text`` and
+``pdf``; ``files`` (all of them as one set); ``responses`` and ``grade`` (grading back with
+error carried forward), ``stress``; ``command`` (the CLI's ``exam`` and ``grade``).
 """
 
 from .files import exam_files

@@ -22,6 +22,9 @@ class MaximaPrinter(StrPrinter):
         name = FUNCTIONS.get(type(expr).__name__, type(expr).__name__)
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
+    def _print_Heaviside(self, expr):  # relu's slope; H(0) is a kink no variant sits at
+        return f"unit_step({self._print(expr.args[0])})"
+
     def _print_Piecewise(self, expr):
         (a, cond), (b, _) = expr.args[0], expr.args[1]
         return f"(if {self._print(cond)} then {self._print(a)} else {self._print(b)})"
@@ -32,7 +35,7 @@ class MaximaPrinter(StrPrinter):
     def _print_Pi(self, expr):
         return "%pi"
 
-    _print_Max = _print_Min = _print_Abs = _print_Heaviside = _print_Function
+    _print_Max = _print_Min = _print_Abs = _print_Function
 
 
 def maxima(expr: sp.Expr) -> str:
