@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-o", "--output", metavar="DIR",
                        help="batch: folder for the reports and summary (default check-reports/)")
 
-    exam = sub.add_parser("exam", help="exam variants with worked answer keys and files for learning platforms")
+    exam = sub.add_parser("exam", help="exam variants with worked answer keys and files for "
+                                       "learning platforms")
     exam.add_argument("spec", help="a preset name or a TOML file")
     exam.add_argument("--variants", type=int, default=1, metavar="N",
                       help="how many variants, each with its own values (default 1)")

@@ -558,7 +558,8 @@ def test_cli_writes_every_file(tmp_path, capsys):
     code = main(["exam", "easynet", "--variants", "30", "--seed", "1", "--no-pdf",
                  "-o", str(tmp_path)])
     assert code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(TEXT_FILES + ("easynet.svg", "prairielearn"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        TEXT_FILES + ("easynet.svg", "prairielearn"))
     key = json.loads((tmp_path / "key.json").read_text())
     assert [v["id"] for v in key["variants"]] == list(range(1, 31))
     tex = (tmp_path / "questions.tex").read_text()

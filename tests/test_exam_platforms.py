@@ -65,7 +65,8 @@ def test_qti_package_validates_and_holds_the_key(exams, name):
         items_schema.validate(xml)
         root = ET.fromstring(xml)
         correct = {d.get("identifier"): float(d.find(f"{QTI}correctResponse/{QTI}value").text)
-                   for d in root.findall(f"{QTI}responseDeclaration") if d.get("baseType") == "float"}
+                   for d in root.findall(f"{QTI}responseDeclaration")
+                   if d.get("baseType") == "float"}
         tol = {c.find(f"{QTI}variable").get("identifier"): float(c.get("tolerance").split()[0])
                for c in root.iter(f"{QTI}equal")}
         entries = [e.get("responseIdentifier") for e in root.iter(f"{QTI}textEntryInteraction")]

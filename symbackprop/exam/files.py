@@ -19,7 +19,8 @@ def exam_files(net, variants: int = 1, seed: int = 0, questions: str | None = No
                instructions: str | None = None, pdf: bool = False,
                moodle_layout: str = "cloze") -> dict[str, str | bytes]:
     """{file name: content} of an exam: the question sheet and the answer key (one
-    document each, a page per variant) in Markdown and LaTeX, key.json, the platforms' files (``platform_files``), and
+    document each, a page per variant) in Markdown and LaTeX, key.json, the platforms'
+    files (``platform_files``), and
     with ``pdf`` questions.pdf and key.pdf (pdflatex runs while the rest is rendered;
     ``PdfError.files`` holds the other files when it fails)."""
     exam = Exam(net, variants, seed, questions, title, course, instructions)
@@ -59,7 +60,8 @@ def platform_files(exam: Exam, common: dict, views: list[dict],
                    moodle_layout: str = "cloze") -> dict[str, str | bytes]:
     """What learning platforms import: Moodle XML (a Cloze question per variant, or with
     ``moodle_layout="per-question"`` a numerical question per answer), and when the exam
-    asks symbolic questions, their essay fallback; a QTI 2.1 package; a PrairieLearn question directory."""
+    asks symbolic questions, their essay fallback and STACK questions; a QTI 2.1 package; a
+    PrairieLearn question directory."""
     write = moodle.moodle_xml if moodle_layout == "cloze" else moodle.numerical_xml
     files: dict[str, str | bytes] = {"moodle.xml": write(common, views)}
     essay = moodle.essay_xml(common, views)

@@ -5,8 +5,11 @@ of the variant (numerical sub-questions with their tolerances), all in one categ
 quiz's "random question" from it gives a student one consistent variant. ``essay_xml``:
 the symbolic questions (chain rule, expression) as one essay question per variant, the key
 as grader information. ``numerical_xml`` (``--moodle per-question``): the older export,
-one numerical question per numeric answer and variant, one category per question slot. Text is HTML with MathJax delimiters ``\\( \\)`` and ``\\[ \\]``;
-HTML goes into CDATA sections, everything else is XML-escaped (Jinja's autoescape).
+one numerical question per numeric answer and variant, one category per question slot.
+
+Text is HTML with MathJax delimiters ``\\( \\)`` and ``\\[ \\]``; HTML goes into CDATA
+sections, everything else is XML-escaped (Jinja's autoescape). Instructor text cannot open
+a Cloze sub-question (``inert``).
 
 The tolerance is absolute in Moodle's numerical questions; it is set to 1% of the
 exact answer (``exam.TOLERANCE``), so every answer is accepted within ±1%.

@@ -3,8 +3,8 @@
 For each seed an exam of ``--variants`` variants is built; each numeric answer of its key
 is recomputed by the independent NumPy reference (``reference.py``) from the variant's
 values alone; a variant is degenerate when a chain-rule factor it asks for is 0, when an
-answer rounds to 0 (the answer 0 would be accepted within its tolerance), or when two variants of one exam ask the same
-numbers. The spread of every answer over all variants is reported (min, median, max of
+answer rounds to 0 (the answer 0 would be accepted within its tolerance), or when two
+variants of one exam ask the same numbers. The spread of every answer over all variants is reported (min, median, max of
 its magnitude, how many distinct values).
 """
 

@@ -54,8 +54,9 @@ def trivial(d: Derivation, values: Values, params) -> bool:
     ``params`` is 0 at ``values``: the gradient itself, a factor of its chain (a relu off,
     h_j = 0), or a branching sum it cites (its paths cancelling). A question on it would
     be trivial. Also when a relu sits exactly at its kink z = 0, where float rounding
-    would decide its slope, or a weighted sum is 0. A zero elsewhere (one dead path of a sum, a unit the
-    questions do not pass through) is allowed."""
+    would decide its slope, or a weighted sum is 0. A zero elsewhere (one dead path of a
+    sum, a unit the questions do not pass through) is allowed. A circuit's value out of
+    its domain (not finite) is refused too."""
     g = d.graph
     with np.errstate(all="ignore"):
         env = clean(forward(d, values))
