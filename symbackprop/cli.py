@@ -3,7 +3,8 @@
     symbackprop lesson SPEC [-o DIR]        lesson pages (.md + .svg, .tex)
     symbackprop verify SPEC [--seed S]      derivation vs sympy.diff, NumPy, finite differences
     symbackprop grad SPEC --at VALUES.json [--json] [--lr ETA]
-    symbackprop exam SPEC --variants N --seed S [-o DIR]   exam sheets, answer keys, Moodle XML
+    symbackprop exam SPEC --variants N --seed S [-o DIR]   exam sheets, keys, platform files
+    symbackprop grade KEY.json RESPONSES.csv [--ecf C] [-o DIR]   scores with error carried forward
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-o", "--output", metavar="DIR",
                        help="batch: folder for the reports and summary (default check-reports/)")
 
-    exam = sub.add_parser("exam", help="exam variants with worked answer keys and a Moodle export")
+    exam = sub.add_parser("exam", help="exam variants with worked answer keys and files for "
+                                       "learning platforms")
     exam.add_argument("spec", help="a preset name or a TOML file")
     exam.add_argument("--variants", type=int, default=1, metavar="N",
                       help="how many variants, each with its own values (default 1)")
@@ -85,9 +87,27 @@ def _parser() -> argparse.ArgumentParser:
                                              "line starts a paragraph)")
     exam.add_argument("--no-pdf", action="store_true",
                       help="do not run pdflatex (PDFs are built when it is on the PATH)")
+    exam.add_argument("--moodle", choices=("cloze", "per-question"), default="cloze",
+                      help="Moodle layout: a Cloze question per variant (default), or a "
+                           "numerical question per answer, one category per question")
+    exam.add_argument("--stress", type=int, metavar="N",
+                      help="check N seeds instead of writing files: every variant against the "
+                           "NumPy reference, none degenerate, and the spread of the answers")
     exam.add_argument("-o", "--output", metavar="DIR",
                       help="output folder (default: output/exam/<name>/)")
 
+    grade = sub.add_parser("grade", help="grade students' answers against an exam's key.json")
+    grade.add_argument("key", metavar="KEY.json", help="the exam's key.json")
+    grade.add_argument("responses", metavar="RESPONSES.csv",
+                       help="one row per student: student, variant, q1, q2, ... (or Moodle's "
+                            "responses export)")
+    grade.add_argument("--ecf", type=float, default=1.0, metavar="CREDIT",
+                       help="credit for an answer right given the student's own earlier "
+                            "numbers (error carried forward), 0 to 1 (default 1)")
+    grade.add_argument("--spec", help="the exam's spec, when key.json names no preset "
+                                      "(a TOML file)")
+    grade.add_argument("-o", "--output", metavar="DIR",
+                       help="folder for grades.csv and grades.json (default: print a summary)")
     web.add_parser(sub)
     return p
 
@@ -209,34 +229,19 @@ def cmd_check(args) -> int:
 
 
 def cmd_exam(args) -> int:
-    from pathlib import Path
+    from .exam.command import run_exam
 
-    from .exam import PdfError, exam_files, latex_engine
-    from .render.write import write_all
+    return run_exam(args, specs.load(args.spec))
 
-    net = specs.load(args.spec)
-    pdf = not args.no_pdf and latex_engine() is not None
-    error = None
-    try:  # everything rendered (and compiled) before anything is written
-        files = exam_files(net, variants=args.variants, seed=args.seed, questions=args.questions,
-                           title=args.title, course=args.course,
-                           instructions=args.instructions, pdf=pdf)
-    except PdfError as exc:
-        files, error = exc.files, exc
-    folder = Path(args.output or Path("output", "exam", net.name))
-    for path in write_all(folder, files):
-        print(path)
-    for name in ("questions.pdf", "key.pdf"):  # a PDF of an earlier run would be stale
-        if name not in files and (folder / name).exists():
-            (folder / name).unlink()
-    if error:
-        print(f"symbackprop: error: {error} (the other files were written)", file=sys.stderr)
-        return 1
-    return 0
+
+def cmd_grade(args) -> int:
+    from .exam.command import run_grade
+
+    return run_grade(args)
 
 
 COMMANDS = {"lesson": cmd_lesson, "verify": cmd_verify, "grad": cmd_grad, "check": cmd_check,
-            "exam": cmd_exam, "serve": web.run}
+            "exam": cmd_exam, "grade": cmd_grade, "serve": web.run}
 
 if __name__ == "__main__":
     sys.exit(main())

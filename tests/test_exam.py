@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from symbackprop import exam, reference, spec
+from symbackprop.exam import numbers, pools, questions, variants, views
+from symbackprop.exam import text as sheet_text
 from symbackprop.cli import main
 from symbackprop.derive import derive
 from symbackprop.graph import build_graph
@@ -31,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GALLERY = ROOT / "output" / "exam" / "easynet"
 GALLERY_ARGS = ["exam", "easynet", "--variants", "2", "--seed", "1", "--no-pdf"]
 NASTY = r"50% of Q&A_1 #2 {x} \ $5"
-TEXT_FILES = ("questions.md", "key.md", "questions.tex", "key.tex", "key.json", "moodle.xml")
+TEXT_FILES = ("questions.md", "key.md", "questions.tex", "key.tex", "key.json", "moodle.xml",
+              "moodle-essay.xml", "qti.zip", "stack.xml")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +103,7 @@ def test_every_answer_matches_the_numpy_reference(exams, name):
     assert key["spec"] == name and key["seed"] == 1 and len(key["variants"]) == 30
     check_key(spec.load(name), key)
     kinds = {a["kind"] for v in key["variants"] for a in v["answers"]}
-    assert kinds == set(exam.KINDS)
+    assert kinds == set(questions.KINDS)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -149,8 +152,8 @@ def test_relu_at_its_kink_is_refused():
     by = {d.graph.latex[k]: k for k in d.graph.params}
     w, b, v = by["w^{[1]}"], by["b^{[1]}"], by["w^{[2]}"]
     at = {w: 0.1, b: -0.3, v: 0.5}
-    assert exam.trivial(d, Values([[3.0]], [[1.0]], at), [v])
-    assert not exam.trivial(d, Values([[3.0]], [[1.0]], dict(at, **{b: -0.2})), [w])
+    assert variants.trivial(d, Values([[3.0]], [[1.0]], at), [v])
+    assert not variants.trivial(d, Values([[3.0]], [[1.0]], dict(at, **{b: -0.2})), [w])
 
 
 def test_expression_answer_is_the_gradient():
@@ -162,7 +165,7 @@ def test_expression_answer_is_the_gradient():
     for v in e.variants:
         env = forward(e.d, v.values)
         for p in e.g.params:
-            fn = lambdify_sorted(exam.closed(e.d, e.d.gradients[p].expr))
+            fn = lambdify_sorted(views.closed(e.d, e.d.gradients[p].expr))
             got = float(np.asarray(fn(*[env[s] for s in fn.args])).reshape(-1)[0])
             want = float(np.asarray(e.d.gradients[p].eval(env)).reshape(-1)[0])
             assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
@@ -180,22 +183,22 @@ def test_variants_are_clean_distinct_and_not_trivial(exams, name):
     for v in key["variants"]:
         vals = v["values"]
         params = list(vals["params"].values())
-        assert all(p in exam.WEIGHTS for p in params)  # ±0.1 ... ±0.9, never 0
+        assert all(p in pools.WEIGHTS for p in params)  # ±0.1 ... ±0.9, never 0
         x = vals["inputs"][0]
-        pool = exam.INTEGERS if name == "easynet" else exam.DECIMALS
+        pool = pools.INTEGERS if name == "easynet" else pools.DECIMALS
         assert all(xi in pool for xi in x)
-        assert all(t in exam.TARGETS[net.layers[-1].activation] for t in vals["targets"][0])
-        assert v["learning_rate"] in (exam.RATES if name == "easynet" else exam.RATES_SMOOTH)
+        assert all(t in pools.TARGETS[net.layers[-1].activation] for t in vals["targets"][0])
+        assert v["learning_rate"] in (pools.RATES if name == "easynet" else pools.RATES_SMOOTH)
         key_ = json.dumps(vals, sort_keys=True)
         assert key_ not in seen
         seen.add(key_)
         asked = {a["target"] for a in v["answers"] if a["kind"] != "forward"}
         params = [k for k in d.graph.params if d.graph.latex[k] in asked]
-        assert not exam.trivial(d, parse_values(vals, d.graph), params)
+        assert not variants.trivial(d, parse_values(vals, d.graph), params)
         numeric = [a for a in v["answers"] if a["value"] is not None]
         assert all(a["value"] != 0 for a in numeric if a["kind"] != "forward")
         if name == "easynet":  # identity units: the arithmetic ends, answers are exact
-            assert all(exam.is_exact(a["value"]) for a in numeric)
+            assert all(numbers.is_exact(a["value"]) for a in numeric)
 
 
 def test_updates_are_visible_and_the_old_value_fails(exams):
@@ -269,7 +272,8 @@ def test_byte_identical_across_hash_seeds(tmp_path):
         subprocess.run([sys.executable, "-m", "symbackprop", "exam", "sigmoid222", "--variants",
                         "3", "--seed", "4", "--no-pdf", "-o", str(folder)],
                        check=True, env=env, capture_output=True)
-        outs.append({p.name: p.read_bytes() for p in folder.iterdir()})
+        outs.append({p.relative_to(folder).as_posix(): p.read_bytes()
+                     for p in folder.rglob("*") if p.is_file()})
     assert outs[0] == outs[1] and set(outs[0]) >= set(TEXT_FILES)
 
 
@@ -284,7 +288,15 @@ SCHEMA = {
     "numerical": {"attrs": {}, "children": [
         "name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden",
         "answer+", "unitgradingtype", "unitpenalty", "showunits", "unitsleft"]},
+    "cloze": {"attrs": {}, "children": [
+        "name", "questiontext", "generalfeedback", "penalty", "hidden"]},
+    "essay": {"attrs": {}, "children": [
+        "name", "questiontext", "generalfeedback", "defaultgrade", "penalty", "hidden",
+        "responseformat", "responserequired", "responsefieldlines", "attachments",
+        "attachmentsrequired", "graderinfo", "responsetemplate"]},
 }
+# a numerical Cloze sub-question as Moodle's qtype_multianswer reads it
+CLOZE = re.compile(r"\{(\d*):(?:NUMERICAL|NM):=([^:}#~]+):([^}#~]+)\}")
 FORMATTED = ("questiontext", "generalfeedback", "feedback")
 
 
@@ -376,29 +388,98 @@ def validate_moodle(xml: str):
     return out
 
 
+def validate_cloze(xml: str):
+    """Parse and check against SCHEMA: one category, then Cloze questions only; returns
+    [(category, name, [(value, tolerance)], text)]."""
+    assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert root.tag == "quiz"
+    kinds = [q.get("type") for q in root]
+    assert kinds[0] == "category" and set(kinds[1:]) == {"cloze"}  # one category, then Cloze
+    category = _text(root[0].find("category"))
+    out = []
+    for q in root[1:]:
+        _children(q, SCHEMA["cloze"]["children"])
+        text = _text(q.find("questiontext"))
+        for fragment in (text, _text(q.find("generalfeedback"))):
+            plain = html_text(fragment)
+            for a, b in ((r"\(", r"\)"), (r"\[", r"\]")):
+                assert plain.count(a) == plain.count(b)
+        assert 0 <= float(q.find("penalty").text) <= 1
+        subs = [(int(w or 1), float(v), float(t)) for w, v, t in CLOZE.findall(text)]
+        assert len(subs) == len(re.findall(r"\{\d*:", text))  # no other sub-question
+        assert all(w == 1 and t > 0 for w, _, t in subs)
+        out.append((category, _text(q.find("name")), [(v, t) for _, v, t in subs],
+                    html_text(text)))
+    return out
+
+
 @pytest.mark.parametrize("name", ["easynet", "sigmoid222"])
-def test_moodle_xml_against_schema_and_key(exams, name):
+def test_moodle_gives_each_student_one_variant(exams, name):
+    """One category holding one Cloze question per variant; a quiz's random question from
+    it is one variant with all its parts, whose numbers the NumPy reference recomputes."""
     files, key = exams[name]
+    questions = validate_cloze(files["moodle.xml"])
+    assert len(questions) == len(key["variants"]) == 30
+    assert len({q[0] for q in questions}) == 1
+    assert [q[1] for q in questions] == [f"V{v['id']:02d}" for v in key["variants"]]
+    net = spec.load(name)
+    d = derive(build_graph(net))
+    for (category, qname, subs, text), variant in zip(questions, key["variants"]):
+        nodes, grad, updated = reference_answers(net, d, variant)
+        want = []  # the question order of the key, from the reference alone
+        for a in variant["answers"]:
+            table = {"forward": nodes, "gradient": grad, "update": updated}.get(a["kind"])
+            if table is not None:
+                want.append(table[a["target"]])
+        assert len(subs) == len(want)
+        for (value, tol), ref in zip(subs, want):
+            assert abs(value - ref) <= 1e-9 * max(1, abs(ref)) and abs(value - ref) <= tol
+            assert tol <= 0.011 * abs(ref) + 1e-12 or tol < 1e-3
+        assert f"variant {variant['id']}" in text
+        for x in variant["values"]["inputs"][0]:  # the variant's own values are shown
+            assert f"= {x:g}" in text
+
+
+def test_moodle_essay_fallback_holds_the_key(exams):
+    files, key = exams["easynet"]
+    root = ET.fromstring(files["moodle-essay.xml"].encode("utf-8"))
+    kinds = [q.get("type") for q in root]
+    assert kinds[0] == "category" and kinds[1:] == ["essay"] * 30
+    d = derive(build_graph(spec.load("easynet")))
+    for q, variant in zip(root[1:], key["variants"]):
+        _children(q, SCHEMA["essay"]["children"])
+        info = html_text(_text(q.find("graderinfo")))
+        chain = next(a for a in variant["answers"] if a["kind"] == "chain")
+        param = next(k for k in d.graph.params if d.graph.latex[k] == chain["target"])
+        assert d.graph.latex[param] in info
+        for f in chain["factors"]:  # every factor of the chain is in the grader's key
+            assert f["label"] in info and f["latex"] in info
+
+
+def test_moodle_per_question_export(tmp_path, capsys):
+    """--moodle per-question keeps the older layout: a numerical question per answer."""
+    net = spec.load("easynet")
+    files = exam.exam_files(net, variants=3, seed=1, moodle_layout="per-question")
+    key = json.loads(files["key.json"])
     questions = validate_moodle(files["moodle.xml"])
     numeric = [(v["id"], a) for v in key["variants"] for a in v["answers"]
                if a["value"] is not None]
-    assert len(questions) == len(numeric)  # one question per numeric answer and variant
+    assert len(questions) == len(numeric)
     by_name = {q[1]: q for q in questions}
-    assert len(by_name) == len(questions)
     for vid, a in numeric:
         slot = f"Q{a['question']} {a['kind']}"
         slot += f" {a['target']}" if a["kind"] == "forward" else ""
         category, _, value, tol, text = by_name[f"V{vid:02d} {slot}"]
         assert category.endswith("/" + slot)
         assert value == pytest.approx(a["value"], rel=1e-11) and tol == a["tolerance"]
-        assert f"variant {vid}" in text
-    # one category per slot, each holding every variant
-    slots = {q[0] for q in questions}
-    assert all(sum(q[0] == s for q in questions) == 30 for s in slots)
+    assert main(["exam", "easynet", "--moodle", "per-question", "--no-pdf",
+                 "-o", str(tmp_path)]) == 0
+    assert validate_moodle((tmp_path / "moodle.xml").read_text())
 
 
 def test_cdata_end_and_category_slashes():
-    from symbackprop.moodle import category_path, cdata
+    from symbackprop.exam.moodle import category_path, cdata
 
     doc = f"<t>{cdata('a ]]> b')}</t>"
     assert ET.fromstring(doc).text == "a ]]> b"
@@ -419,7 +500,7 @@ def nasty():
 
 
 def test_instructor_text_in_markdown(nasty):
-    escaped = exam.md_text(NASTY)
+    escaped = sheet_text.md_text(NASTY)
     assert escaped == r"50% of Q\&A\_1 \#2 {x} \\ \$5"
     assert _md_unescape(escaped) == NASTY
     for name in ("questions.md", "key.md"):
@@ -427,22 +508,26 @@ def test_instructor_text_in_markdown(nasty):
     assert nasty["questions.md"].count(escaped) == 1 + 1 + 2 * 2  # title, course, 2 x 2 paras
     for text in ("1. not a list", "- not a list", "+ no", "= no", "> no quote", "*x* _y_ `z`",
                  "[a](b) <b>c</b> &amp; ~~d~~ | e |", "#h", "a  \\ b"):
-        assert _md_unescape(exam.md_text(text)) == " ".join(text.split())
-        assert not re.match(r"^(\d+[.)]|[-+=>#])", exam.md_text(text))
+        assert _md_unescape(sheet_text.md_text(text)) == " ".join(text.split())
+        assert not re.match(r"^(\d+[.)]|[-+=>#])", sheet_text.md_text(text))
 
 
 def test_instructor_text_in_latex(nasty):
-    escaped = exam.tex_text(NASTY)
+    escaped = sheet_text.tex_text(NASTY)
     assert escaped == r"50\% of Q\&A\_1 \#2 \{x\} \textbackslash{} \$5"
     for name in ("questions.tex", "key.tex"):
         assert escaped in nasty[name]
 
 
 def test_instructor_text_in_moodle(nasty):
-    questions = validate_moodle(nasty["moodle.xml"])
-    for category, name, value, tol, text in questions:
-        assert category.startswith(f"$course$/top/{NASTY}/")
+    questions = validate_cloze(nasty["moodle.xml"])
+    for category, name, subs, text in questions:
+        assert category == f"$course$/top/{NASTY}"
         assert text.count(NASTY) == 4  # title, course, two paragraphs
+    injected = exam.exam_files(spec.load("easynet"), variants=1, seed=1,
+                               title="{1:MULTICHOICE:=a~b}")
+    [(_, _, subs, text)] = validate_cloze(injected["moodle.xml"])  # no extra sub-question
+    assert "{1:MULTICHOICE:=a~b}" in text
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
@@ -460,7 +545,7 @@ def test_instructor_text_comes_out_of_the_pdf_as_written(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name", ["easynet", "sigmoid222", "softmax", "deep"])
+@pytest.mark.parametrize("name", ["easynet", "sigmoid222", "softmax", "deep", "circuit"])
 def test_tex_compiles_to_pdf(tmp_path, capsys, name):
     code = main(["exam", name, "--variants", "2", "--seed", "3", "-o", str(tmp_path)])
     assert code == 0
@@ -473,7 +558,8 @@ def test_cli_writes_every_file(tmp_path, capsys):
     code = main(["exam", "easynet", "--variants", "30", "--seed", "1", "--no-pdf",
                  "-o", str(tmp_path)])
     assert code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(TEXT_FILES + ("easynet.svg",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        TEXT_FILES + ("easynet.svg", "prairielearn"))
     key = json.loads((tmp_path / "key.json").read_text())
     assert [v["id"] for v in key["variants"]] == list(range(1, 31))
     tex = (tmp_path / "questions.tex").read_text()
@@ -481,7 +567,7 @@ def test_cli_writes_every_file(tmp_path, capsys):
 
 
 def test_cli_pdf_failure_keeps_the_rest(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(exam, "latex_engine", lambda: shutil.which("false") or "/bin/false")
+    monkeypatch.setattr(exam.pdf, "latex_engine", lambda: shutil.which("false") or "/bin/false")
     (tmp_path / "key.pdf").write_bytes(b"stale")
     code = main(["exam", "easynet", "-o", str(tmp_path)])
     err = capsys.readouterr().err
@@ -503,17 +589,84 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys, args, needl
     assert not (tmp_path / "out").exists()
 
 
-def test_graph_specs_are_refused(tmp_path, capsys):
-    code = main(["exam", "circuit", "-o", str(tmp_path / "out")])
-    assert code == 2 and "layered network" in capsys.readouterr().err
+def test_circuit_exam_by_hand():
+    """A graph spec gets an exam: f = (x + y) z, its node values, every df/d(input), the
+    chain rule and the expression, checked by the test's own arithmetic."""
+    files = exam.exam_files(spec.load("circuit"), variants=8, seed=3)
+    key = json.loads(files["key.json"])
+    assert [q["kind"] for q in key["questions"]] == [
+        "forward", "chain", "expression", "gradient", "gradient", "gradient"]
+    assert [q["param"] for q in key["questions"][3:]] == ["x", "y", "z"]
+    cloze = validate_cloze(files["moodle.xml"])
+    seen = set()
+    for variant, (_, _, subs, text) in zip(key["variants"], cloze):
+        x, y, z = (variant["values"]["inputs"][k] for k in "xyz")
+        q = x + y
+        want = [q, q * z, z, z, q]  # q, f, df/dx, df/dy, df/dz
+        got = [a["value"] for a in variant["answers"] if a["value"] is not None]
+        assert got == pytest.approx(want, abs=1e-12)
+        assert [v for v, _ in subs] == pytest.approx(want, abs=1e-12)
+        assert all(w != 0 for w in want)  # no degenerate variant
+        seen.add(tuple(want))
+        chain = next(a for a in variant["answers"] if a["kind"] == "chain")
+        param = chain["target"]
+        dq = 1 if param in "xy" else None
+        values = [f["value"] for f in chain["factors"]]
+        assert math.prod(values) == pytest.approx({"x": z, "y": z, "z": q}[param])
+        if dq:
+            assert values == pytest.approx([z, 1])  # df/dq = z, dq/dx = 1
+    assert len(seen) == 8  # no two variants alike
 
 
-def test_gallery_is_up_to_date(tmp_path, capsys):
-    """output/exam/easynet is committed; regenerate it and fail on drift (regenerate with:
-    symbackprop exam easynet --variants 2 --seed 1 --no-pdf -o output/exam/easynet)."""
-    assert main([*GALLERY_ARGS, "-o", str(tmp_path)]) == 0
-    fresh = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    committed = {p.name: p.read_bytes() for p in GALLERY.iterdir()}
+def test_circuit_refuses_update(tmp_path, capsys):
+    code = main(["exam", "circuit", "--questions", "update", "-o", str(tmp_path / "out")])
+    assert code == 2 and "no loss or learning rate" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["easynet", "circuit"])
+def test_gallery_is_up_to_date(tmp_path, capsys, name):
+    """output/exam/easynet and output/exam/circuit are committed; regenerate them and fail
+    on drift (regenerate with: symbackprop exam NAME --variants 2 --seed 1 --no-pdf -o
+    output/exam/NAME)."""
+    GALLERY = ROOT / "output" / "exam" / name
+    assert main(["exam", name, *GALLERY_ARGS[2:], "-o", str(tmp_path)]) == 0
+    fresh = {p.relative_to(tmp_path).as_posix(): p.read_bytes()
+             for p in tmp_path.rglob("*") if p.is_file()}
+    committed = {p.relative_to(GALLERY).as_posix(): p.read_bytes()
+                 for p in GALLERY.rglob("*") if p.is_file()}
     assert set(fresh) == set(committed)
-    for name in sorted(fresh):
-        assert fresh[name] == committed[name], f"output/exam/easynet/{name} drifted"
+    for path in sorted(fresh):
+        assert fresh[path] == committed[path], f"output/exam/{name}/{path} drifted"
+
+
+def test_exam_folder_is_one_set(tmp_path, capsys, monkeypatch):
+    """A rerun replaces the exam's files as a set: a file the new run does not write
+    (stack.xml, when no symbolic question is asked) goes, the instructor's own files stay,
+    and a failure while writing leaves the previous set untouched and no temporary folder."""
+    out = tmp_path / "exam"
+    assert main(["exam", "easynet", "--seed", "1", "--no-pdf", "-o", str(out)]) == 0
+    (out / "notes.txt").write_text("mine")
+    first = (out / "key.json").read_bytes()
+    assert (out / "stack.xml").exists()
+    assert main(["exam", "easynet", "--seed", "2", "--questions", "gradient", "--no-pdf",
+                 "-o", str(out)]) == 0
+    assert not (out / "stack.xml").exists() and not (out / "moodle-essay.xml").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+    second = (out / "key.json").read_bytes()
+    assert json.loads(second)["seed"] == 2 and second != first
+    real = Path.write_bytes
+    calls = []
+
+    def failing(self, data):
+        calls.append(self.name)
+        if len(calls) == 4:
+            raise OSError("disk full")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    with pytest.raises(OSError):
+        main(["exam", "easynet", "--seed", "3", "--no-pdf", "-o", str(out)])
+    monkeypatch.setattr(Path, "write_bytes", real)
+    assert (out / "key.json").read_bytes() == second  # the set of seed 2, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exam"]  # no temporary folder

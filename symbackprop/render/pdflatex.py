@@ -27,10 +27,11 @@ def engine() -> str | None:
 
 
 def compile_pdf(tex: str, name: str, assets: dict[str, str | bytes] | None = None,
-                runs: int = 2, timeout: float = TIMEOUT) -> bytes:
+                runs: int = 2, timeout: float = TIMEOUT, exe: str | None = None) -> bytes:
     """The PDF of the document ``tex`` (``name``.tex), run ``runs`` times (references).
-    ``assets``: files the document includes (plots), by name."""
-    exe = engine()
+    ``assets``: files the document includes (plots), by name; ``exe``: the engine, if not
+    the pdflatex on the PATH."""
+    exe = exe or engine()
     if exe is None:
         raise LatexError("pdflatex is not on the PATH")
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1",
