@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import formula, ops
+from . import ops
+from .expr import names, to_sympy
 from .formula_spec import FormulaGraph, latex_name
 from .graph import Graph, Node
 
@@ -15,9 +16,9 @@ def build_formula_graph(net: FormulaGraph) -> Graph:
     symbols = {k: sp.Symbol(k, real=True) for k in net.inputs}
     nodes = {k: Node(k, "leaf", (), None, "input") for k in net.inputs}
     for key, tree in net.trees().items():
-        expr = formula.to_sympy(tree, symbols, ops.FUNCTIONS, where=key)
+        expr = to_sympy(tree, symbols, ops.FUNCTIONS, where=key)
         kind = "output" if key == net.output else "node"
-        nodes[key] = Node(key, "formula", tuple(sorted(formula.names(tree))), expr, kind)
+        nodes[key] = Node(key, "formula", tuple(sorted(names(tree))), expr, kind)
         symbols[key] = sp.Symbol(key, real=True)
     return Graph(nodes=nodes, latex={k: latex_name(k) for k in nodes}, loss=net.output,
                  params=tuple(net.inputs), inputs=(), targets=(), spec=net, table=None)

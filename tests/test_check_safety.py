@@ -12,7 +12,7 @@ import pytest
 
 import symbackprop.check as check_pkg
 from symbackprop.check import check_equation, check_file, check_text, truth_of
-from symbackprop.check import grammar
+from symbackprop.expr import claim_grammar as grammar
 from tests.traps import trap_evaluators
 
 SENTINEL = Path("/tmp/symbackprop_check_pwned")
@@ -177,7 +177,8 @@ def test_check_sources_name_no_evaluator():
     not SymPy's string parsers, not lambdify (it generates code)."""
     builtin_names = {"eval", "exec", "compile", "__import__"}
     anywhere = {"sympify", "parse_expr", "lambdify", "literal_eval", "parsing"}
-    for path in Path(check_pkg.__file__).parent.glob("*.py"):
+    expr_pkg = Path(grammar.__file__).parent  # the grammar and the AST the checker reads
+    for path in [*Path(check_pkg.__file__).parent.glob("*.py"), *expr_pkg.glob("*.py")]:
         source = path.read_text(encoding="utf-8")
         toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
         for prev, tok in zip(toks, toks[1:]):
