@@ -26,7 +26,7 @@ a ``Fail(key, ...)`` that the grammar turns into its error with line and column.
 from __future__ import annotations
 
 import math
-import time
+from time import monotonic as clock
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -117,7 +117,7 @@ class Tracker:
 
     def __init__(self, limits: Limits):
         self.limits = limits
-        self.deadline = time.monotonic() + limits.seconds
+        self.deadline = clock() + limits.seconds
 
     def checked(self, b: Bound, tok=None) -> Bound:
         lim = self.limits
@@ -125,7 +125,7 @@ class Tracker:
             raise Fail("depth", tok, limit=lim.depth)
         if b.work > lim.power_work:
             raise Fail("work", tok, work=b.work, limit=lim.power_work)
-        if time.monotonic() > self.deadline:
+        if clock() > self.deadline:
             raise Fail("time", tok, limit=lim.seconds)
         return b
 
