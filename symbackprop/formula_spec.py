@@ -19,7 +19,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from .expr import FUNCTIONS, Name, Neg, Node, Num, Walker, names, parse_formula, walk
+from .expr import FUNCTIONS, Name, Node, Walker, names, parse_formula, walk
 from .errors import SpecError
 from .spec import Notation
 
@@ -61,7 +61,7 @@ class FormulaGraph:
 
     def positive_domain(self) -> bool:
         """Whether a formula needs positive values to stay real (log, sqrt, x^y, x^0.5)."""
-        return any(_DOMAIN.method(n)(n) for tree in self.trees().values() for n in walk(tree))
+        return any(_DOMAIN(n) for tree in self.trees().values() for n in walk(tree))
 
 
 class _NeedsPositive(Walker):
@@ -71,19 +71,26 @@ class _NeedsPositive(Walker):
         return n.fn in DOMAIN_FUNCTIONS
 
     def _walk_BinOp(self, n):
-        return n.op == "^" and not _integer(n.right)
+        return n.op == "^" and not _INTEGER(n.right, True)
 
     def _walk_Node(self, n):
         return False
 
 
-def _integer(node) -> bool:
-    """An integer constant exponent: 2, -3 (x^2 is real for every x)."""
-    if type(node) is Neg:
-        node = node.x
-    return type(node) is Num and float(node.value).is_integer()
+class _IntegerConstant(Walker):
+    """An integer constant exponent, 2 or -3 (x^2 is real for every x); one sign only."""
+
+    def _walk_Num(self, n, signed_ok):
+        return float(n.value).is_integer()
+
+    def _walk_Neg(self, n, signed_ok):
+        return signed_ok and self(n.x, False)
+
+    def _walk_Node(self, n, signed_ok):
+        return False
 
 
+_INTEGER = _IntegerConstant()
 _DOMAIN = _NeedsPositive()
 
 

@@ -183,9 +183,9 @@ def test_dispatch_follows_the_mro_and_falls_back():
         pass
 
     w = Counting()
-    assert w.method(Num("1"))(Num("1")) == "a number"
-    assert w.method(Literal("1"))(Literal("1")) == "a number"  # found through the MRO
-    assert w.method(Name("x"))(Name("x")) == "any node"
+    assert w(Num("1")) == "a number"
+    assert w(Literal("1")) == "a number"  # found through the MRO
+    assert w(Name("x")) == "any node"
 
     with pytest.raises(TypeError, match="_Names cannot walk a Deriv"):
         _Names().fold(claim(r"\frac{dL}{dx}"))  # no _walk_Deriv, no _walk_Node: the fallback

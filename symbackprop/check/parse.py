@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..expr import vocabulary
-from ..expr.ast import Deriv, Name, Neg, Num, Sum, Walker, operands, walk
+from ..expr.ast import Deriv, Name, Neg, Sum, Walker, operands, walk
 from ..expr.claim_grammar import LIMITS, ParseError, normalize_latex, parse_claim
 from ..expr.walkers import ToSympy
 from .equation import (UNICODE, UNICODE_LATEX, NotChecked, Unreadable, matrix_notation,
@@ -257,8 +257,28 @@ def build_side(truth: Truth, text: str, ast, builder: Builder, ascii: bool) -> S
     expr = builder.expr(ast)
     side = Side(text, expr, "expression", ascii=ascii, batch=expr.has(SampleSum))
     side.names = frozenset(truth.key_of[s] for s in expr.free_symbols if s in truth.key_of)
-    _FORM.method(ast)(ast, side, builder)
+    _FORM(ast, side, builder)
     return side
+
+
+class _Factor(Walker):
+    """One factor of a product in a chain: a number is skipped (None), a derivative of
+    two names is its (of, wrt) pair, anything else means the side is no chain (False)."""
+
+    def _walk_Num(self, f, builder):
+        return None
+
+    def _walk_Deriv(self, f, builder):
+        if f.expr is not None:
+            return False
+        of, wrt = builder.key(f.of), builder.key(f.wrt)
+        return False if of is None or wrt is None else (of, wrt)
+
+    def _walk_Node(self, f, builder):
+        return False
+
+
+_FACTOR = _Factor()
 
 
 def _chains(ast, builder) -> tuple:
@@ -266,18 +286,15 @@ def _chains(ast, builder) -> tuple:
     each product in written order; () when the side is anything else."""
     out = []
     for term in operands(ast, "+-"):
-        while type(term) is Neg:
+        while type(term) is Neg:  # a sign does not change which derivatives are multiplied
             term = term.x
         pairs = []
         for f in operands(term, "*"):
-            if type(f) is Num:
-                continue
-            if type(f) is not Deriv or f.expr is not None:
+            pair = _FACTOR(f, builder)
+            if pair is False:
                 return ()
-            of, wrt = builder.key(f.of), builder.key(f.wrt)
-            if of is None or wrt is None:
-                return ()
-            pairs.append((of, wrt))
+            if pair is not None:
+                pairs.append(pair)
         if not pairs:
             return ()
         out.append(tuple(pairs))

@@ -159,6 +159,10 @@ class Walker:
             self._methods[kind] = found
         return found
 
+    def __call__(self, node, *args):
+        """The walk of one node: ``_walk_<ClassName>(node, *args)``."""
+        return self.method(node)(node, *args)
+
     def _walk_fallback(self, node, *args):
         raise TypeError(f"{type(self).__name__} cannot walk a {type(node).__name__}")
 
