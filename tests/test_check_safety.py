@@ -127,6 +127,7 @@ BOMBS = {
     "30-digit number": "L = " + "9" * 30,
     "exp of a log": r"L = e^{999999999 \log 2}",
     "exp of a log, called": r"L = \exp(999999999 \cdot \log(2))",
+    "a log of an exp in an exp": r"L = \exp(\log(\exp(999999999999999)) \log 2)",
     "names cancel in an exponent": "L = 2^{x_1 - x_1 + 999999999}",
     "powers of powers": r"L = ((x_1 \cdot 999999999)^{64})^{64}",
     "a sum of 1e9 terms": r"L = \sum_{k=1}^{1000000000} x_k",

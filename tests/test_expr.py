@@ -82,6 +82,18 @@ def test_the_same_bounds_reject_in_both_grammars(formula, latex, part):
         assert "column" in str(f_err.value) and str(f_err.value).count("\n") == 2
 
 
+def test_a_bomb_the_old_claim_bounds_let_through():
+    """log(exp(c)) is c: SymPy turns exp(log(exp(c)) log 2) into 2**c. The claim grammar's
+    own tracker did not count c there (the checker hung on this line); the shared
+    tracker, the formula's rules, rejects it at once in both grammars."""
+    start = time.perf_counter()
+    with pytest.raises(ParseError, match="power too large"):
+        claim(r"\exp(\log(\exp(999999999999999)) \log 2)")
+    with pytest.raises(SpecError, match="power too large"):
+        parse_formula("exp(log(exp(999999999))*log(2))")
+    assert time.perf_counter() - start < 1.0
+
+
 def test_each_grammar_keeps_its_own_numbers():
     assert formula_grammar.LIMITS.depth == 60 and claim_grammar.LIMITS.depth == 40
     parse_formula("(" * 60 + "x" + ")" * 60)
