@@ -49,6 +49,7 @@ class Limits:
     brackets: str           # what the prescan balances, in pairs: "()" or "()[]{}"
     escapes: bool           # whether \( \{ are not brackets (LaTeX)
     magnitudes: bool        # bound a variable exponent by its magnitude too, not digits only
+    euler: bool             # whether the name e is Euler's number (e^x is exp(x))
     messages: dict          # Fail key -> message template
 
 
@@ -197,8 +198,8 @@ class Tracker:
         lim = self.limits
         size, coef, work = base.size + exp.size, base.coef + exp.coef, base.work + exp.work
         logs, exps = _logs(base, exp), base.exps or exp.exps
-        e_base = type(base.node) is Name and base.node.id == "e" and base.node.sub is None \
-            and base.node.layer is None
+        e_base = lim.euler and type(base.node) is Name and base.node.id == "e" \
+            and base.node.sub is None and base.node.layer is None
         if e_base:  # e^x is exp(x): first what exp(c log b) = b^c makes, then the exponent
             size, coef, logs, work, wild = self._exp_like(exp, "exp", tok)
             work += base.work

@@ -104,7 +104,7 @@ _POWER = " (its numbers could have {shown} digits; limit {limit})"
 LIMITS = Limits(
     length=5000, depth=40, digits=15, number=None, exponent=64, power_digits=400,
     power_work=1000, seconds=2.0, chains={"+": "+", "-": "+", "*": "*"},
-    brackets="()[]{}", escapes=True, magnitudes=False,
+    brackets="()[]{}", escapes=True, magnitudes=False, euler=True,
     messages={
         "length": "too long ({n} characters; limit {limit})",
         "depth": "nested too deeply (limit {limit})",

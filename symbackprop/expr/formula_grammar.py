@@ -48,7 +48,7 @@ LIMITS = Limits(
     length=2000, depth=60, digits=30, number=10**9, exponent=100, power_digits=500,
     power_work=1000, seconds=2.0,
     chains={"+": "+", "-": "+", "*": "*", "/": "*"}, brackets="()", escapes=False,
-    magnitudes=True,
+    magnitudes=True, euler=False,
     messages={
         "length": "formula too long ({n} characters; limit {limit})",
         "depth": "formula nested too deeply at {{at}} (limit {limit})",
