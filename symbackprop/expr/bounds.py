@@ -48,7 +48,7 @@ class Limits:
     chains: dict            # operator -> its chain group: a + b - c is one level, not two
     brackets: str           # what the prescan balances, in pairs: "()" or "()[]{}"
     escapes: bool           # whether \( \{ are not brackets (LaTeX)
-    magnitudes: bool        # bound a variable exponent by its magnitude too, not digits only
+    magnitudes: bool        # trust magnitude estimates (hi, float values), not digits only
     euler: bool             # whether the name e is Euler's number (e^x is exp(x))
     messages: dict          # Fail key -> message template
 
@@ -208,12 +208,14 @@ class Tracker:
             raise Fail("div0_power", tok)
         if exp.value is not None and not abs(exp.value) <= lim.exponent:  # also inf, nan
             raise Fail("exponent", tok, limit=lim.exponent)
-        if exp.value is not None:
+        if exp.value is not None and (lim.magnitudes or isinstance(exp.value, (Fraction, int))):
             e = abs(float(exp.value))
         else:  # names may cancel (x - x + 9): any number the exponent makes could remain
             e = _bound(exp.size)
             if lim.magnitudes:
                 e = min(e, exp.hi)
+            if exp.value is not None:  # a float estimate (past a function): never less
+                e = max(e, abs(float(exp.value)))
         hi = inv = _pow(max(base.hi, base.inv), e)
         if e_base:
             hi = inv = math.inf if wild else max(2.0, exp.hi, exp.inv)
