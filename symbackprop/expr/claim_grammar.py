@@ -18,7 +18,7 @@ from functools import lru_cache
 from . import vocabulary
 from .ast import Deriv, Indicator, Name, Node, Sum
 from .bounds import Bound, Fail, Limits, Tracker, check_length, prescan
-from .claim_text import ParseError, ascii_name, latex_name, normalize_latex
+from .claim_text import ParseError, ascii_name, latex_name, normalize_latex, strip_braces
 
 __all__ = ["LIMITS", "ParseError", "normalize_latex", "parse_claim", "parser"]
 
@@ -182,18 +182,13 @@ def _deriv(diff_tok, of, wrt, expr=None) -> Deriv:
     return Deriv(of, wrt, expr, str(diff_tok).startswith("\\"))
 
 
-def _strip(s: str) -> str:
-    s = re.sub(r"\s+", "", s)
-    return s[1:-1] if s.startswith("{") and s.endswith("}") else s
-
-
 _SUM_LIMITS = re.compile(r"([_^])\s*(\{[^{}]*\}|[A-Za-z0-9])")
 
 
 def _sumop(tok, body):
     var = lo = hi = None
     for mark, arg in _SUM_LIMITS.findall(str(tok)[len(r"\sum"):]):
-        arg = _strip(arg)
+        arg = strip_braces(arg)
         if mark == "_":
             m = re.fullmatch(r"([A-Za-z])(?:=([A-Za-z0-9]+))?", arg)
             if not m:

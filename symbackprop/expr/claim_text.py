@@ -27,7 +27,8 @@ _SAMPLE = re.compile(r"\^\s*\{\s*\(([^{}()]*)\)\s*\}")
 _BASE = re.compile(r"\\mathrm\{[A-Za-z][A-Za-z0-9]*\}|\\[A-Za-z]+|[A-Za-z]")
 
 
-def _strip(s: str) -> str:
+def strip_braces(s: str) -> str:
+    """A script's argument without spaces and its outer braces: '{ 1 }' -> '1'."""
     s = re.sub(r"\s+", "", s)
     return s[1:-1] if s.startswith("{") and s.endswith("}") else s
 
@@ -35,7 +36,7 @@ def _strip(s: str) -> str:
 def latex_name(text: str, col=0) -> Name:
     base = _BASE.match(text).group(0)
     rest = text[len(base):]
-    subs = [_strip(m) for m in _SUB.findall(rest)]
+    subs = [strip_braces(m) for m in _SUB.findall(rest)]
     layers = [re.sub(r"\s+", "", m) for m in _LAYER.findall(rest)]
     samples = [re.sub(r"\s+", "", m) for m in _SAMPLE.findall(rest)]
     if len(subs) > 1 or len(layers) > 1 or len(samples) > 1:
