@@ -37,7 +37,7 @@ def test_both_grammars_build_the_same_nodes(formula, latex, ascii_):
 
 
 def _ascii_names(node):
-    """The formula's tree with its names marked as ASCII-written, as the claim grammar reads them."""
+    """The formula's tree with its names marked as written in ASCII (the claim grammar's)."""
     if type(node) is Name:
         return Name(node.id, ascii=True)
     kids = {k: _ascii_names(v) for k, v in vars(node).items() if isinstance(v, (Name, Num, Neg,

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 @dataclass(frozen=True)
 class Node:
-    """Base of every node: what a walker's ``_walk_Node`` receives when nothing nearer is defined."""
+    """Base of every node: a walker's ``_walk_Node`` gets what nothing nearer takes."""
 
     def children(self) -> tuple:
         return ()

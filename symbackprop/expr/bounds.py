@@ -149,7 +149,8 @@ class Tracker:
         value = Fraction(Decimal(text))
         if lim.number is not None and value > lim.number:
             raise Fail("number", tok, text=text)
-        size = len(str(value.numerator)) + (len(str(value.denominator)) if value.denominator > 1 else 0)
+        size = len(str(value.numerator))
+        size += len(str(value.denominator)) if value.denominator > 1 else 0
         return Bound(Num(text), 1, size, size, value=value, hi=float(value),
                      inv=1 / float(value) if value else math.inf)
 

@@ -212,7 +212,8 @@ def _dapply(k):
     return _t().join(_deriv(k[2], None, wrt, target.node), [target], k[0])
 
 
-_ADERIV = re.compile(r"d([A-Za-z][A-Za-z0-9_]*(?:\[[0-9]+\])?)\s*/\s*d([A-Za-z][A-Za-z0-9_]*(?:\[[0-9]+\])?)")
+_ADERIV = re.compile(r"d([A-Za-z][A-Za-z0-9_]*(?:\[[0-9]+\])?)\s*/\s*"
+                     r"d([A-Za-z][A-Za-z0-9_]*(?:\[[0-9]+\])?)")
 
 
 def _aderiv(tok):
