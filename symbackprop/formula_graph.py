@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import formula, ops
+from . import ops
 from .dag import Graph, Node
+from .expr import names, to_sympy
 from .formula_spec import FormulaGraph, latex_name
 from .numeric import Values
 
@@ -20,9 +21,9 @@ def build_formula_graph(net: FormulaGraph) -> Graph:
     symbols = {k: sp.Symbol(k, real=True) for k in net.inputs}
     nodes = {k: Node(k, "leaf", (), None, "input") for k in net.inputs}
     for key, tree in net.trees().items():
-        expr = formula.to_sympy(tree, symbols, ops.FUNCTIONS, where=key)
+        expr = to_sympy(tree, symbols, ops.FUNCTIONS, where=key)
         kind = "output" if key == net.output else "node"
-        nodes[key] = Node(key, "formula", tuple(sorted(formula.names(tree))), expr, kind)
+        nodes[key] = Node(key, "formula", tuple(sorted(names(tree))), expr, kind)
         symbols[key] = sp.Symbol(key, real=True)
     positive = net.positive_domain()
     g = Graph(nodes=nodes, latex={k: latex_name(k) for k in nodes}, loss=net.output,

@@ -7,7 +7,7 @@
     q = "x + y"
     f = "q * z"
 
-Each node is a plain-math formula (``formula.py``, never eval) of the inputs and the
+Each node is a plain-math formula (``expr.formula_grammar``, never eval) of the inputs and the
 nodes before it, so the file order is a topological order and cycles cannot be written.
 What is differentiated is ``output``; the inputs are what it is differentiated by.
 """
@@ -19,7 +19,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from . import formula
+from .expr import FUNCTIONS, Name, Node, Walker, names, parse_formula, walk
 from .errors import SpecError
 from .notation import Notation
 
@@ -27,7 +27,7 @@ MAX_NAMES = 500  # inputs + nodes
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Names the NumPy code lambdify writes may use besides the formula functions
 # (relu' is Heaviside, |x|' is sign, exp(1) prints as e): a symbol of that name would shadow it.
-RESERVED = frozenset(formula.FUNCTIONS) | {"e", "E", "pi", "sign", "Heaviside"}
+RESERVED = frozenset(FUNCTIONS) | {"e", "E", "pi", "sign", "Heaviside"}
 # Functions whose argument must stay in their domain, and kinks where slopes jump.
 DOMAIN_FUNCTIONS = ("log", "sqrt")
 KINK_FUNCTIONS = ("relu", "abs")
@@ -51,40 +51,43 @@ class FormulaGraph:
         """No loss function: the output itself is differentiated."""
         return None
 
-    def trees(self) -> dict[str, formula.Node]:
+    def trees(self) -> dict[str, Node]:
         """name -> parsed formula, in file order."""
-        return {k: formula.parse(text, where=k) for k, text in self.nodes}
+        return {k: parse_formula(text, where=k) for k, text in self.nodes}
 
     def positive_domain(self) -> bool:
         """Whether a formula needs positive values to stay real (log, sqrt, x^y, x^0.5)."""
-        for tree in self.trees().values():
-            for n in walk(tree):
-                if type(n) is formula.Call and n.fn in DOMAIN_FUNCTIONS:
-                    return True
-                if type(n) is formula.BinOp and n.op == "^" and not _integer(n.right):
-                    return True
+        return any(_DOMAIN(n) for tree in self.trees().values() for n in walk(tree))
+
+
+class _NeedsPositive(Walker):
+    """Whether one node (not its insides) needs positive values to stay real."""
+
+    def _walk_Call(self, n):
+        return n.fn in DOMAIN_FUNCTIONS
+
+    def _walk_BinOp(self, n):
+        return n.op == "^" and not _INTEGER(n.right, True)
+
+    def _walk_Node(self, n):
         return False
 
 
-def _integer(node) -> bool:
-    if type(node) is formula.Neg:
-        node = node.x
-    return type(node) is formula.Num and float(node.value).is_integer()
+class _IntegerConstant(Walker):
+    """An integer constant exponent, 2 or -3 (x^2 is real for every x); one sign only."""
+
+    def _walk_Num(self, n, signed_ok):
+        return float(n.value).is_integer()
+
+    def _walk_Neg(self, n, signed_ok):
+        return signed_ok and self(n.x, False)
+
+    def _walk_Node(self, n, signed_ok):
+        return False
 
 
-def walk(tree):
-    """Every node of a formula's AST (any order), with an explicit stack."""
-    stack = [tree]
-    while stack:
-        n = stack.pop()
-        yield n
-        kind = type(n)
-        if kind is formula.BinOp:
-            stack += [n.left, n.right]
-        elif kind is formula.Neg:
-            stack.append(n.x)
-        elif kind is formula.Call:
-            stack.append(n.arg)
+_INTEGER = _IntegerConstant()
+_DOMAIN = _NeedsPositive()
 
 
 def latex_name(name: str) -> str:
@@ -146,9 +149,10 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         if not isinstance(text, str):
             r.fail(f"node '{key}' must be a formula in quotes, e.g. {key} = \"x * y\"",
                    "nodes", key)
-        tree = formula.parse(text, where=where)
-        for n in walk(tree):
-            if type(n) is not formula.Name or n.id in defined:
+        tree = parse_formula(text, where=where)
+        # the names right to left, as this check always reported them
+        for n in reversed([n for n in walk(tree) if type(n) is Name]):
+            if n.id in defined:
                 continue
             col = f" (column {n.col})" if n.col else ""
             if n.id == key:
@@ -180,7 +184,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
     # every input must reach the output, else its derivative is silently 0
     seen, todo = {output}, [output]
     while todo:
-        for used in formula.names(trees[todo.pop()]):
+        for used in names(trees[todo.pop()]):
             if used not in seen:
                 seen.add(used)
                 if used in trees:

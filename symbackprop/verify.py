@@ -169,13 +169,13 @@ def _prove(d: Derivation, report: Report, seed: int, symbolic: bool, progress, o
 
 def _graph_oracle(net):
     """f(values) -> output, and the arguments of relu/abs, with NumPy alone
-    (``formula.evaluate`` of the parsed formulas; no SymPy)."""
-    from .formula import Call
-    from .formula import evaluate as np_eval
-    from .formula_spec import KINK_FUNCTIONS, walk
+    (``expr.evaluate`` of the parsed formulas; no SymPy)."""
+    from .expr import calls
+    from .expr import evaluate as np_eval
+    from .formula_spec import KINK_FUNCTIONS
 
     trees = net.trees()
-    kinks = {k: [n.arg for n in walk(t) if type(n) is Call and n.fn in KINK_FUNCTIONS]
+    kinks = {k: [n.arg for n in calls(t, KINK_FUNCTIONS)]
              for k, t in trees.items()}
 
     def run(values: dict):

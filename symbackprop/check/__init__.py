@@ -4,9 +4,9 @@
     check_file(spec, path) -> list[Result]    every equation of a .md, .tex or .txt file
 
 ``spec`` is a preset name, a TOML path, or a loaded network. The pipeline:
-extract (blocks and line numbers) -> grammar (lark, never eval) -> parse (names resolved
-in the network's table) -> judge (numbers at random points, the CAS's derivatives) ->
-diagnose (the common mistakes) -> report (text and JSON).
+extract (blocks and line numbers) -> expr.claim_grammar (lark, never eval) -> parse
+(names resolved in the network's table) -> judge (numbers at random points, the CAS's
+derivatives) -> diagnose (the common mistakes) -> report (text and JSON).
 """
 
 from __future__ import annotations

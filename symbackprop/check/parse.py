@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .. import ops
-from . import grammar as G
+from ..expr import vocabulary
+from ..expr.ast import Deriv, Name, Neg, Sum, Walker, operands, walk
+from ..expr.claim_grammar import LIMITS, ParseError, normalize_latex, parse_claim
+from ..expr.walkers import ToSympy
+from .equation import (UNICODE, UNICODE_LATEX, NotChecked, Unreadable, matrix_notation,
+                       mode_of, split_sides)
 from .numbers import SampleSum
 from .truth import Truth, UnknownName, deriv_of, deriv_symbol
 
@@ -31,25 +35,8 @@ MAX_SUM_TERMS = 64        # terms of an unrolled \sum_{k=1}^{K}
 MAX_NODES = 20_000        # AST nodes converted for one equation (sums unrolled included)
 MAX_DIFF_OPS = 100        # operations of an expression the checker differentiates
 
-OTHER_RELATIONS = (r"\approx", r"\neq", r"\ne", r"\leq", r"\geq", r"\le", r"\ge", r"\lt", r"\gt",
-                   r"\sim", r"\simeq", r"\propto", r"\equiv", r"\in", r"\to", r"\mapsto", "<", ">")
-PREFIXES = (r"\therefore", r"\Rightarrow", r"\implies", r"\Longrightarrow", r"\Leftrightarrow",
-            r"\iff", r"\hence", r"\because")
-PREFIX_WORDS = ("so", "thus", "hence", "then", "therefore", "and", "where", "with")
-MATRIX = (r"\mathbf", r"\boldsymbol", r"\bm{", r"\vec", r"\nabla", r"\odot", r"\otimes",
-          r"\top", "^T", "^{T}", r"\begin{bmatrix", r"\begin{pmatrix")
-UNICODE = str.maketrans({"−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "’": "'"})
-UNICODE_LATEX = str.maketrans({"∂": r"\partial ", "σ": r"\sigma ", "Σ": r"\sum ", "ŷ": "y_{pred}"})
-FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt,
-             "sigmoid": ops.sigmoid, "relu": ops.relu, "softplus": ops.softplus}
-
-
-class NotChecked(Exception):
-    """The text is not a claim the checker judges; the message says why."""
-
-
-class Unreadable(Exception):
-    """The text is meant as a claim but cannot be read: a syntax error, an unknown name."""
+__all__ = ["NotChecked", "Parsed", "Side", "Unreadable", "matrix_notation", "mode_of",
+           "parse_equation", "split_sides"]
 
 
 @dataclass
@@ -71,112 +58,55 @@ class Side:
         return sorted(p for p in out if p)
 
 
-# ---------------------------------------------------------------------------- splitting
-
-def _top_level(text: str):
-    """(index, char) of the characters outside (), [], {}."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([{" and not (i and text[i - 1] == "\\"):
-            depth += 1
-        elif ch in ")]}" and not (i and text[i - 1] == "\\"):
-            depth -= 1
-        elif depth == 0:
-            yield i, ch
-
-
-def split_sides(text: str) -> list[str]:
-    """The sides of an equation a = b = c, after any leading \\therefore; NotChecked when
-    it is not an equality at all."""
-    s = text.strip()
-    s = re.sub(r":=|\\coloneqq|\\triangleq|\\stackrel\{[^{}]*\}\{=\}|\\overset\{[^{}]*\}\{=\}", "=", s)
-    while True:
-        stripped = s.lstrip()
-        for p in PREFIXES:
-            if stripped.startswith(p) and not stripped[len(p):len(p) + 1].isalpha():
-                stripped = stripped[len(p):]
-                break
-        else:
-            m = re.match(r"(?i)(%s)\b[\s,:]*" % "|".join(PREFIX_WORDS), stripped)
-            if m and "=" in stripped[m.end():]:
-                stripped = stripped[m.end():]
-            else:
-                break
-        s = stripped
-    s = s.strip().rstrip(".,;").strip()
-    top = "".join(ch if depth_ok else " " for depth_ok, ch in _mask(s))
-    for rel in OTHER_RELATIONS:
-        pat = re.escape(rel) + (r"(?![A-Za-z])" if rel[0] == "\\" else "")
-        if re.search(pat, top):
-            raise NotChecked(f"not an equality ({rel.lstrip(chr(92))}): only '=' is checked")
-    cuts = [i for i, ch in _top_level(s) if ch == "="]
-    if not cuts:
-        raise NotChecked("not an equation (no '=')")
-    parts, start = [], 0
-    for i in cuts:
-        parts.append(s[start:i])
-        start = i + 1
-    parts.append(s[start:])
-    return [p.strip() for p in parts]
-
-
-def _mask(s):
-    top = {i for i, _ in _top_level(s)}
-    return [(i in top, ch) for i, ch in enumerate(s)]
-
-
-def matrix_notation(text: str) -> bool:
-    return any(m in text for m in MATRIX)
-
-
-def mode_of(text: str) -> str:
-    return "latex" if re.search(r"[\\{}]", text) else "ascii"
-
-
 # ---------------------------------------------------------------------------- building
 
-class Builder:
+class Builder(ToSympy):
     """AST -> SymPy in the network's symbols; unknown names are collected, not fatal,
-    so one message can name them all."""
+    so one message can name them all. A sum's body is walked once per index (``env``
+    maps the index to its value) and a derivative's parts by ``deriv``: both opaque."""
+
+    opaque = frozenset({"Sum", "Deriv"})
 
     def __init__(self, truth: Truth):
+        super().__init__(vocabulary.CLAIM_SYMPY, LIMITS.chains, LIMITS.exponent)
         self.truth = truth
         self.unknown: list[str] = []
         self.known: set[str] = set()
         self.nodes = 0
         self.general: list[str] = []  # symbolic indices: h^{[l]}, w_{jk}
+        self.env: dict = {}
 
     # a name, with the indices of the enclosing \sum_{k=1}^{K} substituted
-    def name(self, n: G.Name, env: dict):
-        if not n.ascii and n.base in env and n.sub is None and n.layer is None:
-            return sp.Integer(env[n.base])
+    def name(self, n: Name, env: dict):
+        if not n.ascii and n.id in env and n.sub is None and n.layer is None:
+            return sp.Integer(env[n.id])
         if env and not n.ascii:
             sub = n.sub
             if sub is not None:
                 sub = ",".join(str(env.get(p, p)) for p in sub.split(","))
             layer = str(env.get(n.layer, n.layer)) if n.layer is not None else None
-            n = G.Name(n.base, sub, layer, n.sample, False, n.col)
+            n = Name(n.id, sub, layer, n.sample, False, n.col)
         try:
             key = self.truth.lookup(n)
         except UnknownName as e:
-            if n.base == "e" and n.sub is None and n.layer is None:
+            if n.id == "e" and n.sub is None and n.layer is None:
                 return sp.E
             index = _general_index(n)
             if index and index not in self.general:
                 self.general.append(index)
             if e.message not in self.unknown:
                 self.unknown.append(e.message)
-            return sp.Symbol("?" + n.base, real=True)
+            return sp.Symbol("?" + n.id, real=True)
         self.known.add(key)
         return self.truth.sym[key]
 
-    def key(self, n: G.Name) -> str | None:
+    def key(self, n: Name) -> str | None:
         s = self.name(n, {})
         if s is sp.E:
-            self.unknown.append(f"{n.base}: no such name in the network")
+            self.unknown.append(f"{n.id}: no such name in the network")
         return self.truth.key_of.get(s)
 
-    def deriv(self, node: G.Deriv, env: dict):
+    def deriv(self, node: Deriv, env: dict):
         wrt = self.key(node.wrt)
         if node.expr is None:
             of = self.key(node.of)
@@ -217,56 +147,65 @@ class Builder:
         return sp.Add(*out)
 
     def expr(self, node, env: dict | None = None):
-        env = env or {}
+        outer, self.env = self.env, env or {}
+        try:
+            return self.fold(node)
+        finally:
+            self.env = outer
+
+    def method(self, node):
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise Unreadable(f"too large to judge (more than {MAX_NODES} terms and factors)")
-        kind = type(node)
-        if kind is G.Num:
-            return sp.Rational(node.value.numerator, node.value.denominator)
-        if kind is G.Name:
-            return self.name(node, env)
-        if kind is G.Neg:
-            return -self.expr(node.x, env)
-        if kind is G.Add:
-            return sp.Add(*[self.expr(t, env) for t in node.terms])
-        if kind is G.Mul:
-            return sp.Mul(*[self.expr(f, env) for f in node.factors])
-        if kind is G.Div:
-            return sp.Mul(self.expr(node.num, env), sp.Pow(self.expr(node.den, env), -1))
-        if kind is G.Pow:
-            base, exp = self.expr(node.base, env), self.expr(node.exp, env)
-            if exp.is_Number and not abs(exp) <= G.MAX_EXPONENT:
-                raise Unreadable(f"exponent {exp} too large (limit {G.MAX_EXPONENT})")
-            if base is sp.E:
-                return sp.exp(exp)
-            return sp.Pow(base, exp)
-        if kind is G.Call:
-            return self.call(node, env)
-        if kind is G.Deriv:
-            return self.deriv(node, env)
-        if kind is G.Sum:
-            return self.sum(node, env)
-        if kind is G.Indicator:
-            a, b = self.expr(node.left, env), self.expr(node.right, env)
-            if node.rel in ("<", "<="):
-                a, b = b, a
-            return sp.Heaviside(a - b, 0 if len(node.rel) == 1 else 1)
-        raise Unreadable(f"cannot read {kind.__name__}")
+        return super().method(node)
 
-    def call(self, node: G.Call, env):
-        arg = self.expr(node.arg, env)
-        fn = FUNCTIONS[node.fn]
+    def negate(self, x):
+        return -x
+
+    def too_large(self, b):
+        raise Unreadable(f"exponent {b} too large (limit {LIMITS.exponent})")
+
+    def _walk_BinOp(self, n, args):
+        if n.op == "^":  # as written: SymPy's own comparison decides what is too large
+            b = self.done(args[1])
+            if b.is_Number and not abs(b) <= LIMITS.exponent:
+                self.too_large(b)
+        return super()._walk_BinOp(n, args)
+
+    def power(self, base, exp):
+        return sp.exp(exp) if base is sp.E else sp.Pow(base, exp)
+
+    def _walk_Name(self, n, args):
+        return self.name(n, self.env)
+
+    def _walk_Deriv(self, n, args):
+        return self.deriv(n, self.env)
+
+    def _walk_Sum(self, n, args):
+        return self.sum(n, self.env)
+
+    def _walk_Indicator(self, n, args):
+        a, b = map(self.done, args)
+        if n.rel in ("<", "<="):
+            a, b = b, a
+        return sp.Heaviside(a - b, 0 if len(n.rel) == 1 else 1)
+
+    def _walk_Call(self, node, args):
+        arg = self.done(args[0])
+        fn = self.functions[node.fn]
         if not node.prime:
             return fn(arg)
         d = sp.Dummy("u", real=True)  # f'(arg): the CAS's derivative of f, at arg
-        if node.fn in ops.SLOPE:
-            return ops.SLOPE[node.fn](fn(arg), arg)
+        if node.fn in vocabulary.SLOPES:
+            return vocabulary.SLOPES[node.fn](fn(arg), arg)
         return sp.diff(fn(d), d).xreplace({d: arg})
 
-    def sum(self, node: G.Sum, env):
+    def _walk_fallback(self, node, args):
+        raise Unreadable(f"cannot read {type(node).__name__}")
+
+    def sum(self, node: Sum, env):
         samples = node.hi in ("N",) or (node.hi is None and any(
-            type(n) is G.Name and n.sample == node.var for n in G.walk(node.body)))
+            type(n) is Name and n.sample == node.var for n in walk(node.body)))
         if samples:
             if env.get("__samples__"):
                 raise Unreadable("a sum over the samples inside another one")
@@ -282,50 +221,80 @@ class Builder:
                         for i in range(lo, hi + 1)])
 
 
-def build_side(truth: Truth, text: str, ast, builder: Builder, ascii: bool) -> Side:
-    expr = builder.expr(ast)
-    kind = type(ast)
-    side = Side(text, expr, "expression", ascii=ascii, batch=expr.has(SampleSum))
-    side.names = frozenset(truth.key_of[s] for s in expr.free_symbols if s in truth.key_of)
-    if kind is G.Deriv and ast.expr is None:
-        side.form = "derivative"
-        side.of, side.wrt = deriv_of(expr) or (None, None)
-        if side.of is None:  # d h/d h = 1 or an unknown name
-            side.form = "expression"
-    elif kind is G.Deriv:
-        side.form, side.wrt = "expr_derivative", builder.key(ast.wrt)
-        side.inner = builder.expr(ast.expr)
-    elif kind is G.Name and expr in truth.key_of:
-        side.form, side.of = "node", truth.key_of[expr]
-    elif not any(type(n) in (G.Name, G.Deriv) for n in G.walk(ast)):
-        # a decimal is a value at one point (the worked example); 0 or 1/2 is an identity
-        side.form = "number" if re.search(r"\d?\.\d", text) else "constant"
-    else:
+class _Form(Walker):
+    """A side's form, by the class of its top node (the module's docstring lists them)."""
+
+    def _walk_Deriv(self, ast, side, builder):
+        if ast.expr is None:
+            side.form = "derivative"
+            side.of, side.wrt = deriv_of(side.expr) or (None, None)
+            if side.of is None:  # d h/d h = 1 or an unknown name
+                side.form = "expression"
+        else:
+            side.form, side.wrt = "expr_derivative", builder.key(ast.wrt)
+            side.inner = builder.expr(ast.expr)
+
+    def _walk_Name(self, ast, side, builder):
+        if side.expr in builder.truth.key_of:
+            side.form, side.of = "node", builder.truth.key_of[side.expr]
+        else:
+            self._walk_Node(ast, side, builder)
+
+    def _walk_Node(self, ast, side, builder):
+        if not any(type(n) in (Name, Deriv) for n in walk(ast)):
+            # a decimal is a value at one point (the worked example); 0 or 1/2 is an identity
+            side.form = "number" if re.search(r"\d?\.\d", side.text) else "constant"
+            return
         chains = _chains(ast, builder)
         if chains:
             side.form, side.factors = "chain", chains
+
+
+_FORM = _Form()
+
+
+def build_side(truth: Truth, text: str, ast, builder: Builder, ascii: bool) -> Side:
+    expr = builder.expr(ast)
+    side = Side(text, expr, "expression", ascii=ascii, batch=expr.has(SampleSum))
+    side.names = frozenset(truth.key_of[s] for s in expr.free_symbols if s in truth.key_of)
+    _FORM(ast, side, builder)
     return side
+
+
+class _Factor(Walker):
+    """One factor of a product in a chain: a number is skipped (None), a derivative of
+    two names is its (of, wrt) pair, anything else means the side is no chain (False)."""
+
+    def _walk_Num(self, f, builder):
+        return None
+
+    def _walk_Deriv(self, f, builder):
+        if f.expr is not None:
+            return False
+        of, wrt = builder.key(f.of), builder.key(f.wrt)
+        return False if of is None or wrt is None else (of, wrt)
+
+    def _walk_Node(self, f, builder):
+        return False
+
+
+_FACTOR = _Factor()
 
 
 def _chains(ast, builder) -> tuple:
     """For a product of derivatives (or a sum of such products): the (of, wrt) pairs of
     each product in written order; () when the side is anything else."""
-    terms = ast.terms if type(ast) is G.Add else (ast,)
     out = []
-    for term in terms:
-        while type(term) is G.Neg:
+    for term in operands(ast, "+-"):
+        while type(term) is Neg:  # a sign does not change which derivatives are multiplied
             term = term.x
-        factors = term.factors if type(term) is G.Mul else (term,)
         pairs = []
-        for f in factors:
-            if type(f) is G.Num:
-                continue
-            if type(f) is not G.Deriv or f.expr is not None:
+        for f in operands(term, "*"):
+            pair = _FACTOR(f, builder)
+            if pair is False:
                 return ()
-            of, wrt = builder.key(f.of), builder.key(f.wrt)
-            if of is None or wrt is None:
-                return ()
-            pairs.append((of, wrt))
+            if pair is not None:
+                pairs.append(pair)
         if not pairs:
             return ()
         out.append(tuple(pairs))
@@ -348,9 +317,9 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
     if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", text):
         raise NotChecked("a case split (cases): only single expressions are checked")
-    src = G.normalize_latex(text) if mode == "latex" else text
-    if len(src) > G.MAX_CHARS:
-        raise Unreadable(f"equation too long ({len(src)} characters; limit {G.MAX_CHARS})")
+    src = normalize_latex(text) if mode == "latex" else text
+    if len(src) > LIMITS.length:
+        raise Unreadable(f"equation too long ({len(src)} characters; limit {LIMITS.length})")
     parts = split_sides(src)
     if any(not p for p in parts):
         raise Unreadable("a side of the equation is empty")
@@ -375,7 +344,7 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
     return Parsed(sides, all(m == "ascii" for m in modes))
 
 
-def _general_index(n: G.Name) -> str | None:
+def _general_index(n: Name) -> str | None:
     """A layer or subscript written with letters where the network numbers them
     (h^{[l]}, z^{[l-1]}, w_{jk}): an equation about every layer or unit at once."""
     if n.layer and re.search(r"[A-Za-z]", n.layer):
@@ -387,12 +356,12 @@ def _general_index(n: G.Name) -> str | None:
 
 def _parse_side(text: str, mode: str):
     try:
-        return G.parse(text, mode), mode
-    except G.ParseError as e:
+        return parse_claim(text, mode), mode
+    except ParseError as e:
         if mode == "latex" and not re.search(r"[\\{}]", text):
             try:
-                return G.parse(text, "ascii"), "ascii"
-            except G.ParseError:
+                return parse_claim(text, "ascii"), "ascii"
+            except ParseError:
                 pass
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise Unreadable(f"cannot read {shown!r}: {e.message}") from None

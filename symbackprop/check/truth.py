@@ -102,9 +102,9 @@ class Truth:
     def lookup(self, name) -> str:
         """The node key of a written name (grammar.Name), or UnknownName with a suggestion."""
         if name.ascii:
-            text = name.base + (f"[{name.layer}]" if name.layer else "")
+            text = name.id + (f"[{name.layer}]" if name.layer else "")
             key = self.by_ascii.get(text)
-            if key is None and name.base in ("E_total", "Etotal", "L_total") and not name.layer:
+            if key is None and name.id in ("E_total", "Etotal", "L_total") and not name.layer:
                 key = self.loss
             if key is None:
                 raise UnknownName(self._unknown(text, self.by_ascii, ascii=True))
@@ -112,7 +112,7 @@ class Truth:
         written = written_latex(name)
         key = self.by_latex.get(canonical_latex(written))
         if key is None and name.sub in ("total", "tot") and not name.layer \
-                and self.latex[self.loss] == name.base:
+                and self.latex[self.loss] == name.id:
             key = self.loss  # E_{total}: the textbook's name of the loss
         if key is None:
             raise UnknownName(self._unknown(canonical_latex(written), self.by_latex))
@@ -279,8 +279,8 @@ def written_latex(name) -> str:
     if name.sub is not None:
         sub = f"_{name.sub}" if len(name.sub) == 1 else f"_{{{name.sub}}}"
     layer = f"^{{[{name.layer}]}}" if name.layer is not None else ""
-    base = name.base if len(name.base) == 1 or name.base.startswith("\\") \
-        else r"\mathrm{" + name.base + "}"
+    base = name.id if len(name.id) == 1 or name.id.startswith("\\") \
+        else r"\mathrm{" + name.id + "}"
     return base + sub + layer
 
 

@@ -28,9 +28,9 @@ REL_FD = 1e-7  # key vs a circuit's five-point difference (error O(h^4) and roun
 
 def circuit_answers(net, d, variant: dict) -> dict:
     """{(kind, target latex): value} of a circuit's variant without SymPy: each node's
-    formula evaluated by NumPy (``formula.evaluate``), each derivative of the output by a
+    formula evaluated by NumPy (``expr.evaluate``), each derivative of the output by a
     five-point central difference."""
-    from ..formula import evaluate
+    from ..expr import evaluate
 
     g, trees = d.graph, net.trees()
     at = {k: float(v) for k, v in variant["values"]["inputs"].items()}

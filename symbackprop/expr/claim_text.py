@@ -1,0 +1,96 @@
+"""The text of a claim before and around the grammar: LaTeX typesetting that does not
+change the meaning removed (``normalize_latex``), and written names read into ``Name``
+nodes (``latex_name``: w_1^{[2]}, y_{pred}^{(n)}; ``ascii_name``: w1[2], y_true)."""
+
+from __future__ import annotations
+
+import re
+
+from .ast import Name
+from .vocabulary import CLAIM_WORDS
+
+
+class ParseError(ValueError):
+    """Text that is not an expression of the claim grammar, or one beyond the bounds."""
+
+    def __init__(self, message, col=None):
+        super().__init__(message)
+        self.message = message
+        self.col = col
+
+
+# ---------------------------------------------------------------------------- names
+
+_SUB = re.compile(r"_\s*(\{[^{}]*\}|[A-Za-z0-9])")
+_LAYER = re.compile(r"\^\s*\{\s*\[([^{}\[\]]*)\]\s*\}")
+_SAMPLE = re.compile(r"\^\s*\{\s*\(([^{}()]*)\)\s*\}")
+_BASE = re.compile(r"\\mathrm\{[A-Za-z][A-Za-z0-9]*\}|\\[A-Za-z]+|[A-Za-z]")
+
+
+def strip_braces(s: str) -> str:
+    """A script's argument without spaces and its outer braces: '{ 1 }' -> '1'."""
+    s = re.sub(r"\s+", "", s)
+    return s[1:-1] if s.startswith("{") and s.endswith("}") else s
+
+
+def latex_name(text: str, col=0) -> Name:
+    base = _BASE.match(text).group(0)
+    rest = text[len(base):]
+    subs = [strip_braces(m) for m in _SUB.findall(rest)]
+    layers = [re.sub(r"\s+", "", m) for m in _LAYER.findall(rest)]
+    samples = [re.sub(r"\s+", "", m) for m in _SAMPLE.findall(rest)]
+    if len(subs) > 1 or len(layers) > 1 or len(samples) > 1:
+        raise ParseError(f"{text.strip()}: more than one subscript or superscript", col)
+    if base.startswith(r"\mathrm{"):
+        base = base[len(r"\mathrm{"):-1]
+    return Name(base, subs[0] if subs else None, layers[0] if layers else None,
+                samples[0] if samples else None, False, col)
+
+
+def ascii_name(text: str, col=0) -> Name:
+    m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)(?:\[([0-9]+)\])?", text.strip())
+    return Name(m.group(1), None, m.group(2), None, True, col)
+
+
+# ---------------------------------------------------------------------------- normalizing
+
+_DELIMS = {r"\{": "(", r"\}": ")", r"\lbrace": "(", r"\rbrace": ")", "(": "(", ")": ")",
+           "[": "[", "]": "]", "|": "|", ".": "", r"\lvert": "|", r"\rvert": "|",
+           r"\langle": "(", r"\rangle": ")"}
+_SIZED = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*(\\[{}]|\\lbrace|\\rbrace|\\[lr]vert|"
+                    r"\\[lr]angle|[()\[\].|])")
+_IN_SCRIPT = re.compile(r"([_^])\s*\{\s*\\(?:text|mathrm|textrm|mathit|rm)\s*\{([^{}]*)\}\s*\}"
+                        r"|([_^])\s*\\(?:text|mathrm|textrm|mathit|rm)\s*\{([^{}]*)\}")
+_WRAPPERS = re.compile(r"\\(text|mathrm|textrm|mathit|operatorname|rm)\s*\{\s*([A-Za-z]+)\s*\}")
+_DROP = re.compile(r"\\(?:displaystyle|textstyle|nonumber|notag|limits|[,;:! ]|quad|qquad)"
+                   r"(?![A-Za-z])|~|&")
+_LABEL = re.compile(r"\\(?:label|tag)\s*\{[^{}]*\}")
+
+
+def _unwrap(m) -> str:
+    cmd, word = m.group(1), m.group(2)
+    if word == "d":
+        return "d"
+    if word.lower() in CLAIM_WORDS:
+        return "\\" + CLAIM_WORDS[word.lower()]
+    if cmd in ("mathrm", "operatorname"):
+        return r"\mathrm{" + word + "}"
+    return word
+
+
+def normalize_latex(text: str) -> str:
+    """The same expression with the typesetting that does not change its meaning removed:
+    \\left( \\right) -> ( ), \\cdot -> *, \\dfrac -> \\frac, spacing, \\text{pred} -> pred,
+    \\operatorname{relu} -> \\relu, \\sigma^{\\prime} -> \\sigma'."""
+    s = _LABEL.sub(" ", text)
+    s = _SIZED.sub(lambda m: _DELIMS[m.group(1)], s)
+    s = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", s)
+    s = re.sub(r"\\frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])", r"\\frac{\1}{\2}", s)
+    s = re.sub(r"\\(?:cdot|times|ast)(?![A-Za-z])", "*", s)
+    s = re.sub(r"\\div(?![A-Za-z])", "/", s)
+    s = re.sub(r"\^\s*\{?\s*\\prime\s*\}?|\\prime(?![A-Za-z])", "'", s)
+    s = re.sub(r"\\hat\s*\{\s*y\s*\}|\\hat\s+y(?![A-Za-z])", "y_{pred}", s)
+    s = _IN_SCRIPT.sub(lambda m: f"{m.group(1) or m.group(3)}{{{m.group(2) or m.group(4)}}}", s)
+    s = _WRAPPERS.sub(_unwrap, s)
+    s = _DROP.sub(" ", s)
+    return s
