@@ -34,9 +34,11 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from .activations import ACTIVATIONS
 from .derive import Derivation, derive
 from .errors import SpecError
 from .graph import build_graph
+from .losses import LOSSES
 from .naming import canonical_latex
 from .numeric import Values, forward
 from .render.env import environment
@@ -57,25 +59,14 @@ INTEGERS = (-3, -2, -1, 1, 2, 3)
 DECIMALS = tuple(k / 10 for k in (*range(-10, 0), *range(1, 11)))  # ±0.1 ... ±1.0
 RATES = (0.1, 0.2, 0.5)  # learning rates for piecewise-linear networks
 RATES_SMOOTH = (0.5, 1.0)  # and for the others, whose gradients are small
-LINEAR = ("identity", "relu", "leaky_relu")  # activations that keep hand arithmetic exact
+# activations that keep hand arithmetic exact
+LINEAR = tuple(a.name for a in ACTIVATIONS.values() if a.exact)
 # valid targets for a mse / half_sse output by its activation
-TARGETS = {
-    "identity": INTEGERS, "leaky_relu": INTEGERS, "relu": (1, 2, 3),
-    "sigmoid": tuple(k / 10 for k in range(1, 10)),
-    "tanh": tuple(k / 10 for k in (*range(-9, 0), *range(1, 10))),
-    "softplus": tuple(k / 10 for k in range(1, 21)),
-}
+TARGETS = {a.name: a.targets for a in ACTIVATIONS.values()}
 ZERO = 1e-9  # a step value this small makes a question trivial
 NOISE = 1e-12  # a value this small is float noise around 0
 # what the forward equations write, defined on the sheets for the activations in use
-ACTIVATION_TEX = {
-    "sigmoid": r"\sigma\left(z\right) = \frac{1}{1 + e^{-z}}",
-    "tanh": r"\tanh{\left(z\right)} = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
-    "relu": r"\operatorname{relu}\left(z\right) = \max\left(0, z\right)",
-    "leaky_relu": r"\operatorname{lrelu}\left(z\right) = z \text{ for } z > 0, "
-                  r"\; 0.01 z \text{ otherwise}",
-    "softplus": r"\operatorname{softplus}\left(z\right) = \log\left(1 + e^{z}\right)",
-}
+ACTIVATION_TEX = {a.name: a.definition for a in ACTIVATIONS.values() if a.definition}
 
 
 # ------------------------------------------------------------------------ questions
@@ -147,15 +138,10 @@ def _draw(rng, pool):
 
 
 def _targets(net, rng, pool):
-    K = net.outputs
-    if net.loss == "softmax_ce":
-        return [float(v) for v in np.eye(K)[int(rng.integers(K))]]
-    if net.loss == "bce":
-        return [float(rng.integers(2))]
-    return [float(_draw(rng, pool)) for _ in range(K)]
+    return LOSSES[net.loss].draw(rng, net.outputs, pool)
 
 
-KINKS = ("relu", "leaky_relu")  # activations whose slope jumps at z = 0
+KINKS = tuple(a.name for a in ACTIVATIONS.values() if a.kink)  # slope jumps at z = 0
 
 
 def trivial(d: Derivation, values: Values, params) -> bool:

@@ -17,10 +17,12 @@ Losses are means over the N samples and sums over the K outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .spec import Network
+if TYPE_CHECKING:  # annotations only: the oracle imports nothing of the package
+    from .spec import Network
 
 LEAKY_SLOPE = 0.01
 

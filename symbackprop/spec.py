@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .activations import ACTIVATIONS as _ACTIVATIONS
 from .errors import SpecError
+from .losses import LOSSES as _LOSSES
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
-LOSSES = ("mse", "half_sse", "bce", "softmax_ce")
+ACTIVATIONS = tuple(_ACTIVATIONS)  # the registries' names, in their order
+LOSSES = tuple(_LOSSES)
 BIASES = ("none", "per_unit", "shared")
 NUMBERINGS = ("by_input", "by_unit")
 SCOPES = ("per_layer", "global")

@@ -26,6 +26,8 @@ import numpy as np
 import sympy as sp
 
 from . import naming, ops, reference
+from .activations import ACTIVATIONS as REGISTRY
+from .activations import DEEP_STUDY
 from .derive import Derivation, derive, levels
 from .errors import SpecError
 from .graph import build_graph
@@ -34,7 +36,7 @@ from .spec import Example, Layer, Network
 from .steps import Local
 from .verify import normalized_error
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+ACTIVATIONS = DEEP_STUDY
 SCALES = (0.5, 1.0, 2.0, 4.0)  # the weight scales every page compares
 MAX_DEPTH = 12
 MAX_WIDTH = 8
@@ -47,7 +49,7 @@ TRAIN_LRS = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)  # each chain keeps its be
 EXAMPLE_WEIGHT = 0.5  # the worked example's weights, as in the lesson's deep preset
 
 # The largest slope act'(z) of each activation (relu'(0) = 0, so relu' is 0 or 1).
-SLOPE_MAX = {"sigmoid": sp.Rational(1, 4), "tanh": sp.Integer(1), "relu": sp.Integer(1)}
+SLOPE_MAX = {a: REGISTRY[a].slope_max for a in ACTIVATIONS}
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
           "eleven", "twelve")

@@ -11,8 +11,10 @@ import re
 import numpy as np
 import sympy as sp
 
+from ..activations import ACTIVATIONS
 from ..derive import Derivation, expanded
 from ..formula_graph import flat_size
+from ..losses import LOSSES
 from ..numeric import Values, forward
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .matrix_view import matrix_view
@@ -26,12 +28,7 @@ FULL_PAGE_MAX_PARAMS = 40
 # Diagrams label edges only while they are few enough to read.
 LABEL_MAX_EDGES = 40
 
-LOSS_NAMES = {
-    "mse": "mean squared error",
-    "half_sse": "half sum of squared errors",
-    "bce": "binary cross-entropy",
-    "softmax_ce": "softmax cross-entropy",
-}
+LOSS_NAMES = {r.name: r.title for r in LOSSES.values()}
 
 
 class Notation:
@@ -46,7 +43,7 @@ class Notation:
             names[grad_symbol(d.loss, k)] = self.frac(d.loss, k)
         self.names = names
         loss = getattr(g.spec, "loss", None)
-        prefer = g.targets if loss in ("mse", "half_sse") else [
+        prefer = g.targets if loss in LOSSES and LOSSES[loss].errors_positive else [
             k for k, n in g.nodes.items() if n.kind == "output"]
         self.prefer = [g.sym(k) for k in prefer]
         self.printer = LessonPrinter(names, self.prefer)
@@ -197,7 +194,7 @@ def graph_output_view(n: Notation) -> dict:
         if sp.count_ops(flat) <= EXPAND_MAX_OPS:
             total = f"{name} = {n.tex(flat)}"
     return {"total": total, "term": term, "name": f"output ${name}$", "has_mean": False,
-            "latex": name, "softmax": False, "graph": True}
+            "latex": name, "softmax": False, "graph": True, "definition": None}
 
 
 def loss_view(n: Notation) -> dict:
@@ -210,26 +207,13 @@ def loss_view(n: Notation) -> dict:
     lname = g.latex[g.loss]
     t = [g.latex[k] for k in g.targets]
     y = [g.latex[k] for k in g.nodes if g.nodes[k].kind == "output"]
-    sample = lambda s: f"{s}^{{(n)}}"  # noqa: E731
-    if net.loss in ("mse", "half_sse"):
-        half = r"\frac{1}{2}" if net.loss == "half_sse" else ""
-        inner = " + ".join(rf"{half}\left({sample(a)} - {sample(b)}\right)^2" for a, b in zip(t, y))
-        if len(t) == 1:
-            return _loss_dict(rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}} {inner}", lname, term, net)
-    elif net.loss == "bce":
-        inner = (rf"-\left({sample(t[0])} \log {sample(y[0])} + \left(1 - {sample(t[0])}\right)"
-                 rf" \log\left(1 - {sample(y[0])}\right)\right)")
-    else:
-        inner = "-" + " - ".join(rf"{sample(a)} \log {sample(b)}" for a, b in zip(t, y))
-        inner = inner.replace("--", "-")
-    total = rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}\left({inner}\right)"
-    return _loss_dict(total, lname, term, net)
-
-
-def _loss_dict(total, lname, term, net):
-    return {"total": total, "term": f"{lname} = {term}", "name": LOSS_NAMES[net.loss],
-            "has_mean": net.loss != "half_sse", "latex": lname,
-            "softmax": net.loss == "softmax_ce", "graph": False}
+    loss = LOSSES[net.loss]
+    inner, parens = loss.summand([f"{s}^{{(n)}}" for s in t], [f"{s}^{{(n)}}" for s in y])
+    inner = rf"\left({inner}\right)" if parens else f" {inner}"
+    return {"total": rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}{inner}",
+            "term": f"{lname} = {term}", "name": loss.title, "has_mean": loss.has_mean,
+            "latex": lname, "softmax": loss.on_logits, "graph": False,
+            "definition": loss.definition}
 
 
 class StepViews:
@@ -429,6 +413,9 @@ def lesson_view(d: Derivation, report=None, values: Values | None = None) -> dic
         "graph": {"inputs": [g.latex[k] for k in g.params], "output": g.latex[g.loss],
                   "nodes": [g.latex[k] for k in g.computed]} if graph else None,
         "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
+        "definitions": [] if graph else [  # the activations a page must define, in use
+            a.definition for a in ACTIVATIONS.values() if not a.familiar
+            and any(layer.activation == a.name for layer in net.layers)],
         "full": full, "example": ex, "verification": verification,
         "diagram": diagram(d), "partial": n.partial,
         "matrix": None if graph else matrix_view(d, values),

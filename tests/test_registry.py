@@ -1,0 +1,120 @@
+"""The registries of activations and losses against independent oracles: each record's
+slope against sympy.diff of its elementary rewrite, its NumPy twin against that rewrite
+evaluated by SymPy, the hand-written reference (which shares no code with the registry)
+against both and against finite differences; and every consumer reads the records."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symbackprop import ops, reference, spec
+from symbackprop.activations import ACTIVATIONS, HELPERS
+from symbackprop.losses import LOSSES
+from symbackprop.render.printer import LessonPrinter
+
+Z = sp.Symbol("z", real=True)
+POINTS = (-2.75, -1.3, -0.4, 0.35, 0.9, 2.6)  # away from every kink
+
+
+def _elementary(a):
+    """act(z) with the project's own functions rewritten: what the oracle differentiates."""
+    return ops.elementary(a.forward(Z))
+
+
+def _value(expr, z):
+    return float(sp.N(expr.xreplace({Z: sp.Float(z, 40)}), 30))
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_slope_is_the_derivative_of_the_elementary_form(name):
+    """The teacher's slope (in out = act(z) and z) equals sympy.diff of the elementary
+    rewrite, which never sees the registry's slope table."""
+    a = ACTIVATIONS[name]
+    oracle = sp.diff(_elementary(a), Z)
+    mine = ops.elementary(sp.sympify(a.slope(a.forward(Z), Z)))
+    for z in POINTS:
+        assert _value(mine, z) == pytest.approx(_value(oracle, z), rel=1e-25, abs=1e-25), z
+
+
+@pytest.mark.parametrize("name", sorted(HELPERS))
+def test_helper_slopes_and_twins(name):
+    h = HELPERS[name]
+    oracle = sp.diff(h.elementary(Z), Z)
+    mine = ops.elementary(h.slope(h.cls(Z), Z))
+    for z in POINTS:
+        assert _value(mine, z) == pytest.approx(_value(oracle, z), rel=1e-25, abs=1e-25)
+        assert h.numpy(np.array([z]))[0] == pytest.approx(_value(h.elementary(Z), z), rel=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(a for a in ACTIVATIONS if ACTIVATIONS[a].numpy))
+def test_numpy_twin_matches_the_elementary_form(name):
+    a = ACTIVATIONS[name]
+    got = a.numpy(np.array(POINTS))
+    want = [_value(_elementary(a), z) for z in POINTS]
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_reference_agrees_with_the_record_and_with_finite_differences(name):
+    """reference.py's own formulas: f against the elementary form, f' against the record's
+    slope and against central differences of reference f."""
+    f, df = reference.ACTIVATIONS[name]
+    a = ACTIVATIONS[name]
+    z = np.array(POINTS)
+    slope = ops.elementary(sp.sympify(a.slope(a.forward(Z), Z)))
+    np.testing.assert_allclose(f(z), [_value(_elementary(a), v) for v in POINTS],
+                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(df(z), [_value(slope, v) for v in POINTS], rtol=1e-12, atol=1e-15)
+    eps = 1e-6
+    np.testing.assert_allclose(df(z), (f(z + eps) - f(z - eps)) / (2 * eps), rtol=1e-7, atol=1e-9)
+
+
+def test_spec_and_reference_know_every_record():
+    assert spec.ACTIVATIONS == tuple(ACTIVATIONS) and spec.LOSSES == tuple(LOSSES)
+    assert set(reference.ACTIVATIONS) == set(ACTIVATIONS)
+
+
+def test_reference_does_not_import_the_registry():
+    tree = ast.parse(Path(reference.__file__).read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not names & {"ops", "activations", "losses", "twins", "sympy"}, names
+
+
+@pytest.mark.parametrize("name", sorted(a for a in ACTIVATIONS if ACTIVATIONS[a].latex))
+def test_printed_by_the_records_latex_name(name):
+    a = ACTIVATIONS[name]
+    h = sp.Symbol("h")
+    text = LessonPrinter({}).doprint(a.forward(h))
+    assert text.startswith(a.latex)
+    assert r"\left(h" in text or r"{\left(h" in text
+
+
+def test_spellings_name_their_records():
+    for name, a in ACTIVATIONS.items():
+        for s in a.spellings:
+            assert ops.spelled(s) is a, s
+    assert ops.spelled("SIGMOID") is ACTIVATIONS["sigmoid"]
+    assert ops.spelled(r"\operatorname{ReLU}") is ACTIVATIONS["relu"]
+    assert ops.spelled("sin") is None and ops.spelled(r"\nosuch") is None
+
+
+def test_formula_functions_stay_the_formula_languages():
+    from symbackprop import formula
+
+    assert set(ops.FUNCTIONS) == set(formula.FUNCTIONS)
+
+
+def test_loss_records_mean_convention():
+    """has_mean: the term carries 1/N (it is a multiple of 1/N), or not."""
+    N = sp.Symbol("N", positive=True)
+    t, y = sp.symbols("t y", real=True)
+    for name, loss in LOSSES.items():
+        ts, ys = ([t], [y]) if name in ("bce",) else ([t, 1 - t], [y, -y])
+        term = loss.term(ts, ys, N)
+        assert (sp.simplify(term * N).has(N) is False) == loss.has_mean, name
