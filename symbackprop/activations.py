@@ -47,6 +47,18 @@ class softplus(_Registered):
     """softplus(z) = log(1 + e^z)"""
 
 
+class normal_cdf(_Registered):
+    """Φ(z), the standard normal distribution function"""
+
+
+class normal_pdf(_Registered):
+    """φ(z) = Φ'(z) = e^{-z²/2}/√(2π), its density"""
+
+
+class gelu(_Registered):
+    """gelu(z) = z Φ(z), exact (not the tanh approximation)"""
+
+
 def _step(z):
     """1 for z > 0, else 0: the relu slope with the convention relu'(0) = 0."""
     return sp.Heaviside(z, 0)
@@ -131,6 +143,15 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\operatorname{softplus}\left(z\right) = \log\left(1 + e^{z}\right)",
         rf"\sigma({_Z})", "softplus", targets=_tenths(1, 20),
         spellings=(r"\softplus",) + _spell("softplus")),
+    Activation(
+        "gelu", gelu, lambda out, z: normal_cdf(z) + z * normal_pdf(z),
+        lambda z: z * (1 + sp.erf(z / sp.sqrt(2))) / 2, twins.gelu,
+        r"\operatorname{GELU}",
+        r"\operatorname{GELU}\left(z\right) = z \, \Phi\left(z\right), \; \Phi\left(z\right) = "
+        r"\frac{1}{2}\left(1 + \operatorname{erf}\frac{z}{\sqrt{2}}\right), \; "
+        r"\varphi\left(z\right) = \Phi'\left(z\right) = \frac{1}{\sqrt{2\pi}} e^{-z^{2}/2}",
+        rf"\Phi({_Z}) + {_Z} \odot \varphi({_Z})", "GELU", targets=_tenths(1, 20),
+        spellings=_spell("gelu", "GELU"), familiar=False),
 )}
 
 # The deep-network study compares these, in this order.
@@ -149,7 +170,14 @@ class Helper:
     spellings: tuple[str, ...] = ()
 
 
-HELPERS: dict[str, Helper] = {}
+HELPERS: dict[str, Helper] = {h.cls.__name__: h for h in (
+    Helper(normal_cdf, lambda out, z: normal_pdf(z), r"\Phi",
+           lambda z: (1 + sp.erf(z / sp.sqrt(2))) / 2, twins.normal_cdf,
+           spellings=(r"\Phi", "Phi")),
+    Helper(normal_pdf, lambda out, z: -z * out, r"\varphi",
+           lambda z: sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi), twins.normal_pdf,
+           spellings=(r"\varphi", r"\phi", "phi")),
+)}
 
 # SymPy class name -> the record of our function of that name (activations and helpers)
 BY_CLASS: dict[str, object] = {a.forward.__name__: a for a in ACTIVATIONS.values()

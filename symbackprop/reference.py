@@ -16,6 +16,7 @@ Losses are means over the N samples and sums over the K outputs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,19 @@ def _softplus(z):
     return np.logaddexp(0, z)  # log(1 + e^z) without overflow
 
 
+_erf = np.vectorize(math.erf, otypes=[float])
+
+
+def _Phi(z):
+    """The standard normal distribution function."""
+    return 0.5 * (1 + _erf(z / math.sqrt(2)))
+
+
+def _phi(z):
+    """Its density."""
+    return np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
 # name -> (f(z), f'(z)); relu'(0) = 0 and leaky_relu'(0) = LEAKY_SLOPE by convention.
 ACTIVATIONS = {
     "identity": (lambda z: z, lambda z: np.ones_like(z)),
@@ -48,6 +62,7 @@ ACTIVATIONS = {
     "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
                    lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE)),
     "softplus": (_softplus, _sigmoid),
+    "gelu": (lambda z: z * _Phi(z), lambda z: _Phi(z) + z * _phi(z)),
 }
 
 

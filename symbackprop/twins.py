@@ -26,5 +26,21 @@ def softplus(z):
     return np.logaddexp(0.0, z)
 
 
+def normal_cdf(z):
+    """Φ(z) = (1 + erf(z/√2))/2, elementwise (NumPy has no erf)."""
+    import math
+
+    erf = np.vectorize(math.erf, otypes=[float])
+    return 0.5 * (1.0 + erf(np.asarray(z, dtype=float) / math.sqrt(2.0)))
+
+
+def normal_pdf(z):
+    return np.exp(-0.5 * np.square(z)) / np.sqrt(2.0 * np.pi)
+
+
+def gelu(z):
+    return z * normal_cdf(z)
+
+
 def Heaviside(z, h0=0.0):
     return np.heaviside(z, h0)

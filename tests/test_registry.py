@@ -118,3 +118,17 @@ def test_loss_records_mean_convention():
         ts, ys = ([t], [y]) if name in ("bce",) else ([t, 1 - t], [y, -y])
         term = loss.term(ts, ys, N)
         assert (sp.simplify(term * N).has(N) is False) == loss.has_mean, name
+
+
+# values from printed tables (Φ(1) = 0.8413447, e^{-1} = 0.3678794, σ(1) = 0.7310586)
+TEXTBOOK = {
+    ("gelu", 1.0): 0.8413447460685429, ("gelu", -1.0): -0.15865525393145707,
+}
+
+
+@pytest.mark.parametrize("name, z", sorted(TEXTBOOK))
+def test_textbook_values(name, z):
+    a = ACTIVATIONS[name]
+    assert a.numpy(np.array([z]))[0] == pytest.approx(TEXTBOOK[name, z], rel=1e-12)
+    assert reference.ACTIVATIONS[name][0](np.array([z]))[0] == pytest.approx(TEXTBOOK[name, z],
+                                                                             rel=1e-12)
