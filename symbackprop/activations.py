@@ -59,6 +59,10 @@ class gelu(_Registered):
     """gelu(z) = z Φ(z), exact (not the tanh approximation)"""
 
 
+class silu(_Registered):
+    """silu(z) = z σ(z), the swish with β = 1"""
+
+
 def _step(z):
     """1 for z > 0, else 0: the relu slope with the convention relu'(0) = 0."""
     return sp.Heaviside(z, 0)
@@ -152,6 +156,14 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\varphi\left(z\right) = \Phi'\left(z\right) = \frac{1}{\sqrt{2\pi}} e^{-z^{2}/2}",
         rf"\Phi({_Z}) + {_Z} \odot \varphi({_Z})", "GELU", targets=_tenths(1, 20),
         spellings=_spell("gelu", "GELU"), familiar=False),
+    # silu' = σ(z) + z σ(z)(1 - σ(z)) = h + σ(z)(1 - h), in the unit's output h = z σ(z)
+    Activation(
+        "silu", silu, lambda out, z: out + sigmoid(z) * (1 - out),
+        lambda z: z / (1 + sp.exp(-z)), twins.silu,
+        r"\operatorname{SiLU}",
+        r"\operatorname{SiLU}\left(z\right) = z \, \sigma\left(z\right) = \frac{z}{1 + e^{-z}}",
+        rf"\sigma({_Z})\odot\left(1 + {_Z}\odot\left(1 - \sigma({_Z})\right)\right)", "SiLU",
+        targets=_tenths(1, 20), spellings=_spell("silu", "SiLU", "swish"), familiar=False),
 )}
 
 # The deep-network study compares these, in this order.

@@ -63,6 +63,7 @@ ACTIVATIONS = {
                    lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE)),
     "softplus": (_softplus, _sigmoid),
     "gelu": (lambda z: z * _Phi(z), lambda z: _Phi(z) + z * _phi(z)),
+    "silu": (lambda z: z * _sigmoid(z), lambda z: _sigmoid(z) * (1 + z * (1 - _sigmoid(z)))),
 }
 
 

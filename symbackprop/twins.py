@@ -42,5 +42,9 @@ def gelu(z):
     return z * normal_cdf(z)
 
 
+def silu(z):
+    return z / (1.0 + np.exp(-z))
+
+
 def Heaviside(z, h0=0.0):
     return np.heaviside(z, h0)

@@ -38,6 +38,18 @@ bias = "per_unit"
 [[layers]]
 units = 1
 """, "gelu", r"\varphi\left(z_"),
+    # silu in both layers, a half_sse loss, shared biases
+    "silu": ("""
+inputs = 2
+loss = "half_sse"
+[[layers]]
+units = 2
+activation = "silu"
+bias = "shared"
+[[layers]]
+units = 1
+bias = "shared"
+""", "silu", r"\sigma\left(z"),
 }
 
 
