@@ -63,6 +63,10 @@ class silu(_Registered):
     """silu(z) = z σ(z), the swish with β = 1"""
 
 
+class elu(_Registered):
+    """elu(z) = z for z > 0, e^z - 1 otherwise (α = 1)"""
+
+
 def _step(z):
     """1 for z > 0, else 0: the relu slope with the convention relu'(0) = 0."""
     return sp.Heaviside(z, 0)
@@ -164,6 +168,14 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\operatorname{SiLU}\left(z\right) = z \, \sigma\left(z\right) = \frac{z}{1 + e^{-z}}",
         rf"\sigma({_Z})\odot\left(1 + {_Z}\odot\left(1 - \sigma({_Z})\right)\right)", "SiLU",
         targets=_tenths(1, 20), spellings=_spell("silu", "SiLU", "swish"), familiar=False),
+    # with α = 1 both sides of the slope meet at z = 0 (1 and e^0): no kink convention needed
+    Activation(
+        "elu", elu, lambda out, z: sp.Piecewise((1, z > 0), (sp.exp(z), True)),
+        lambda z: sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True)), twins.elu,
+        r"\operatorname{ELU}",
+        r"\operatorname{ELU}\left(z\right) = z \text{ for } z > 0, \; e^{z} - 1 \text{ otherwise}",
+        rf"\mathbb{{1}}\left[{_Z} > 0\right] + e^{{{_Z}}}\odot\mathbb{{1}}\left[{_Z} \le 0\right]",
+        "ELU", targets=_tenths(-9, 20), spellings=_spell("elu", "ELU"), familiar=False),
 )}
 
 # The deep-network study compares these, in this order.

@@ -64,6 +64,8 @@ ACTIVATIONS = {
     "softplus": (_softplus, _sigmoid),
     "gelu": (lambda z: z * _Phi(z), lambda z: _Phi(z) + z * _phi(z)),
     "silu": (lambda z: z * _sigmoid(z), lambda z: _sigmoid(z) * (1 + z * (1 - _sigmoid(z)))),
+    "elu": (lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+            lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))),
 }
 
 

@@ -46,5 +46,9 @@ def silu(z):
     return z / (1.0 + np.exp(-z))
 
 
+def elu(z):
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+
+
 def Heaviside(z, h0=0.0):
     return np.heaviside(z, h0)

@@ -50,6 +50,17 @@ bias = "shared"
 units = 1
 bias = "shared"
 """, "silu", r"\sigma\left(z"),
+    # elu: both of its branches occur in the sampled points (see test_elu_branches)
+    "elu": ("""
+inputs = 3
+[[layers]]
+units = 3
+activation = "elu"
+bias = "per_unit"
+[[layers]]
+units = 2
+bias = "per_unit"
+""", "elu", r"e^{z_"),
 }
 
 
@@ -199,3 +210,17 @@ def test_checker_judges_claims_through_the_new_functions(name):
     bad = check_equation(net, rf"\frac{{d{y}}}{{d{w}}} = 2 {h}")
     assert good.verdict == "correct", good
     assert bad.verdict == "wrong", bad
+
+
+def test_elu_sampled_points_cover_both_branches():
+    """verify's points put elu units on both sides of 0, so both slopes are checked."""
+    net = _net("elu")
+    rng = np.random.default_rng(0)  # as check_gradients draws them
+    zs = []
+    for _ in range(3):
+        params = reference.init_params(net, rng, scale=0.8)
+        for n in (1, 5):
+            X, _ = sample(net, rng, n)
+            zs.append(reference.forward(net, params, X).z[0].ravel())
+    z = np.concatenate(zs)
+    assert (z > 0).sum() >= 3 and (z < 0).sum() >= 3

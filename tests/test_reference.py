@@ -16,7 +16,7 @@ from symbackprop import naming, spec
 from symbackprop import reference as ref
 from tests.conftest import corpus_spec
 
-ACTS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "silu")
+ACTS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "silu", "elu")
 
 
 def toml(inputs, layers, loss="mse"):
@@ -336,6 +336,7 @@ def test_bce_behind_a_skip_connection():
     ("softplus", lambda z: np.log(1 + np.exp(z))),
     ("gelu", lambda z: z * (1 + np.vectorize(math.erf)(z / math.sqrt(2))) / 2),
     ("silu", lambda z: z / (1 + np.exp(-z))),
+    ("elu", lambda z: np.where(z > 0, z, np.exp(z) - 1)),
 ])
 def test_activation_values(act, f):
     """The forward pass by the textbook formulas (finite differences only check that the
