@@ -76,7 +76,7 @@ def _leaky_step(z):
     return sp.Piecewise((1, z > 0), (LEAKY_SLOPE, True))
 
 
-def _spell(*names: str) -> tuple[str, ...]:
+def spell(*names: str) -> tuple[str, ...]:
     """The ASCII names and their LaTeX forms \\operatorname{..}, \\mathrm{..}, \\text{..}."""
     out = list(names)
     for n in names:
@@ -123,19 +123,19 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\sigma", r"\sigma\left(z\right) = \frac{1}{1 + e^{-z}}",
         rf"\sigma({_Z})\odot\left(1 - \sigma({_Z})\right)", "σ",
         targets=_tenths(1, 9), slope_max=sp.Rational(1, 4),
-        spellings=("sigma", r"\sigma") + _spell("sigmoid")),
+        spellings=("sigma", r"\sigma") + spell("sigmoid")),
     Activation(
         "tanh", sp.tanh, lambda out, z: 1 - out**2, None, None,
         r"\tanh", r"\tanh{\left(z\right)} = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
         rf"1 - \tanh^2({_Z})", "tanh", targets=_tenths(-9, 9), slope_max=sp.Integer(1),
-        spellings=(r"\tanh",) + _spell("tanh")),
+        spellings=(r"\tanh",) + spell("tanh")),
     Activation(
         "relu", relu, lambda out, z: _step(z),
         lambda z: sp.Piecewise((z, z > 0), (0, True)), twins.relu,
         r"\operatorname{relu}", r"\operatorname{relu}\left(z\right) = \max\left(0, z\right)",
         rf"\mathbb{{1}}\left[{_Z} > 0\right]", "relu",
         targets=(1, 2, 3), exact=True, kink=True, slope_max=sp.Integer(1),
-        spellings=(r"\relu",) + _spell("relu", "ReLU")),
+        spellings=(r"\relu",) + spell("relu", "ReLU")),
     Activation(
         "leaky_relu", leaky_relu, lambda out, z: _leaky_step(z),
         lambda z: sp.Piecewise((z, z > 0), (LEAKY_SLOPE * z, True)), twins.leaky_relu,
@@ -143,14 +143,14 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
                                  r"\; 0.01 z \text{ otherwise}",
         rf"\mathbb{{1}}\left[{_Z} > 0\right] + 0.01\,\mathbb{{1}}\left[{_Z} \le 0\right]",
         "leaky relu", targets=(-3, -2, -1, 1, 2, 3), exact=True, kink=True,
-        spellings=_spell("leaky_relu", "lrelu")),
+        spellings=spell("leaky_relu", "lrelu")),
     Activation(
         "softplus", softplus, lambda out, z: sigmoid(z),
         lambda z: sp.log(1 + sp.exp(z)), twins.softplus,
         r"\operatorname{softplus}",
         r"\operatorname{softplus}\left(z\right) = \log\left(1 + e^{z}\right)",
         rf"\sigma({_Z})", "softplus", targets=_tenths(1, 20),
-        spellings=(r"\softplus",) + _spell("softplus")),
+        spellings=(r"\softplus",) + spell("softplus")),
     Activation(
         "gelu", gelu, lambda out, z: normal_cdf(z) + z * normal_pdf(z),
         lambda z: z * (1 + sp.erf(z / sp.sqrt(2))) / 2, twins.gelu,
@@ -159,7 +159,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\frac{1}{2}\left(1 + \operatorname{erf}\frac{z}{\sqrt{2}}\right), \; "
         r"\varphi\left(z\right) = \Phi'\left(z\right) = \frac{1}{\sqrt{2\pi}} e^{-z^{2}/2}",
         rf"\Phi({_Z}) + {_Z} \odot \varphi({_Z})", "GELU", targets=_tenths(1, 20),
-        spellings=_spell("gelu", "GELU"), familiar=False),
+        spellings=spell("gelu", "GELU"), familiar=False),
     # silu' = σ(z) + z σ(z)(1 - σ(z)) = h + σ(z)(1 - h), in the unit's output h = z σ(z)
     Activation(
         "silu", silu, lambda out, z: out + sigmoid(z) * (1 - out),
@@ -167,7 +167,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\operatorname{SiLU}",
         r"\operatorname{SiLU}\left(z\right) = z \, \sigma\left(z\right) = \frac{z}{1 + e^{-z}}",
         rf"\sigma({_Z})\odot\left(1 + {_Z}\odot\left(1 - \sigma({_Z})\right)\right)", "SiLU",
-        targets=_tenths(1, 20), spellings=_spell("silu", "SiLU", "swish"), familiar=False),
+        targets=_tenths(1, 20), spellings=spell("silu", "SiLU", "swish"), familiar=False),
     # with α = 1 both sides of the slope meet at z = 0 (1 and e^0): no kink convention needed
     Activation(
         "elu", elu, lambda out, z: sp.Piecewise((1, z > 0), (sp.exp(z), True)),
@@ -175,7 +175,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         r"\operatorname{ELU}",
         r"\operatorname{ELU}\left(z\right) = z \text{ for } z > 0, \; e^{z} - 1 \text{ otherwise}",
         rf"\mathbb{{1}}\left[{_Z} > 0\right] + e^{{{_Z}}}\odot\mathbb{{1}}\left[{_Z} \le 0\right]",
-        "ELU", targets=_tenths(-9, 20), spellings=_spell("elu", "ELU"), familiar=False),
+        "ELU", targets=_tenths(-9, 20), spellings=spell("elu", "ELU"), familiar=False),
 )}
 
 # The deep-network study compares these, in this order.
@@ -184,7 +184,8 @@ DEEP_STUDY = ("sigmoid", "tanh", "relu")
 
 @dataclass(frozen=True)
 class Helper:
-    """A function that appears inside an activation's slope or definition (Φ, φ)."""
+    """A function of our own that is not an activation: inside an activation's slope or
+    definition (Φ, φ), or inside a loss (``Loss.functions``)."""
 
     cls: type  # the SymPy Function class
     slope: Callable  # (out, z) -> its derivative

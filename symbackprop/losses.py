@@ -18,6 +18,8 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from .activations import Helper
+
 
 def _total(items) -> sp.Expr:
     return sum(items, sp.Integer(0))
@@ -37,12 +39,15 @@ class Loss:
     fused: str | None = None  # output activation with which δ^{[L]} = (h - y)/N
     on_logits: bool = False  # the loss reads the output layer's z: the softmax is its own
     errors_positive: bool = False  # pages keep (t - y) positive rather than (y - t)
-    definition: str | None = None  # a function the page defines, LaTeX
-    cls: type | None = None  # its SymPy function, if it has one of its own
-    elementary: Callable | None = None  # that function in Piecewise/Abs, for sympy.diff
-    numpy: Callable | None = None  # and its NumPy twin
-    latex: str = ""  # that function's LaTeX name
-    spellings: tuple[str, ...] = ()
+    definition: str | None = None  # the functions of its own that a page defines, LaTeX
+    functions: tuple[Helper, ...] = ()  # its own SymPy functions (huber and its slope)
+
+
+class _Registered(sp.Function):
+    """A loss's own function, whose derivative is the slope its record states."""
+
+    def fdiff(self, argindex=1):
+        return BY_CLASS[type(self).__name__].slope(self, self.args[0])
 
 
 def _mse(t, y, N):
@@ -120,5 +125,5 @@ LOSSES: dict[str, Loss] = {r.name: r for r in (
 )}
 
 
-# SymPy class name -> the loss whose function it is
-BY_CLASS: dict[str, Loss] = {r.cls.__name__: r for r in LOSSES.values() if r.cls is not None}
+# SymPy class name -> the record of a loss's own function
+BY_CLASS: dict[str, Helper] = {h.cls.__name__: h for r in LOSSES.values() for h in r.functions}

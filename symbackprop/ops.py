@@ -30,7 +30,7 @@ SLOPE: dict[str, Callable] = {a.name: a.slope for a in ACTIVATIONS.values()}
 ELEMENTARY: dict[type, Callable] = {a.forward: a.elementary for a in ACTIVATIONS.values()
                                     if a.elementary is not None}
 ELEMENTARY |= {h.cls: h.elementary for h in HELPERS.values()}
-ELEMENTARY |= {r.cls: r.elementary for r in LOSSES.values() if r.cls is not None}
+ELEMENTARY |= {h.cls: h.elementary for h in LOSS_BY_CLASS.values()}
 
 # Functions a user formula may call (graph specs), by name: the formula language's own
 # list (formula.FUNCTIONS), which its NumPy evaluator also knows.
@@ -41,7 +41,7 @@ FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigmoid": sigmoid, 
 NUMPY: dict[str, Callable] = {a.forward.__name__: a.numpy for a in ACTIVATIONS.values()
                               if a.numpy is not None}
 NUMPY |= {h.cls.__name__: h.numpy for h in HELPERS.values()}
-NUMPY |= {r.cls.__name__: r.numpy for r in LOSSES.values() if r.cls is not None}
+NUMPY |= {name: h.numpy for name, h in LOSS_BY_CLASS.items()}
 NUMPY["Heaviside"] = twins.Heaviside
 
 # LaTeX name of each of our SymPy functions, by class name (the printer's table)
@@ -51,7 +51,7 @@ LATEX: dict[str, str] = {name: r.latex for name, r in (BY_CLASS | LOSS_BY_CLASS)
 # a Helper). A claim's f(x) is ``record.forward(x)`` (a Helper: ``record.cls(x)``), its
 # f'(x) is ``record.slope(f(x), x)``.
 SPELLINGS: dict[str, Activation | Helper] = {}
-for _rec in (*ACTIVATIONS.values(), *HELPERS.values()):
+for _rec in (*ACTIVATIONS.values(), *HELPERS.values(), *LOSS_BY_CLASS.values()):
     for _s in _rec.spellings:
         SPELLINGS.setdefault(_s, _rec)
 

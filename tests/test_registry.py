@@ -14,6 +14,7 @@ import sympy as sp
 
 from symbackprop import ops, reference, spec
 from symbackprop.activations import ACTIVATIONS, HELPERS
+from symbackprop.losses import BY_CLASS as LOSS_FUNCTIONS
 from symbackprop.losses import LOSSES
 from symbackprop.render.printer import LessonPrinter
 
@@ -41,9 +42,12 @@ def test_slope_is_the_derivative_of_the_elementary_form(name):
         assert _value(mine, z) == pytest.approx(_value(oracle, z), rel=1e-25, abs=1e-25), z
 
 
-@pytest.mark.parametrize("name", sorted(HELPERS))
+FUNCTIONS = HELPERS | LOSS_FUNCTIONS  # the registries' own functions inside slopes and losses
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_helper_slopes_and_twins(name):
-    h = HELPERS[name]
+    h = FUNCTIONS[name]
     oracle = sp.diff(h.elementary(Z), Z)
     mine = ops.elementary(h.slope(h.cls(Z), Z))
     for z in POINTS:
