@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .activations import Helper
+from . import twins
+from .activations import Helper, spell
 
 
 def _total(items) -> sp.Expr:
@@ -48,6 +49,18 @@ class _Registered(sp.Function):
 
     def fdiff(self, argindex=1):
         return BY_CLASS[type(self).__name__].slope(self, self.args[0])
+
+
+class huber(_Registered):
+    """huber(r) = ½ r² for |r| <= 1, |r| - ½ otherwise (δ = 1)"""
+
+
+class clip(_Registered):
+    """clip(r) = huber'(r) = max(-1, min(1, r)): the residual clipped to [-1, 1]"""
+
+
+def _huber(t, y, N):
+    return _total(huber(tk - yk) for tk, yk in zip(t, y)) / N
 
 
 def _mse(t, y, N):
@@ -89,6 +102,14 @@ def _normal(rng, n, K):
     return rng.normal(size=(n, K))
 
 
+def _wide(rng, n, K):
+    return rng.normal(scale=2.0, size=(n, K))  # residuals on both sides of |r| = 1
+
+
+def _huber_summand(t, y):
+    return " + ".join(rf"\operatorname{{huber}}\left({a} - {b}\right)" for a, b in zip(t, y)), len(t) > 1
+
+
 def _from_pool(rng, K, pool):
     return [float(pool[int(rng.integers(len(pool)))]) for _ in range(K)]
 
@@ -122,6 +143,24 @@ LOSSES: dict[str, Loss] = {r.name: r for r in (
     # on the logits: δ = (softmax(z) - y_true)/N
     Loss("softmax_ce", _softmax_ce, True, "softmax cross-entropy", _ce_summand, None,
          _one_hot, _one_hot_exam, fused="identity", on_logits=True),
+    # δ = 1; a mean over the samples and a sum over the outputs, like mse
+    Loss("huber", _huber, True, "Huber loss", _huber_summand,
+         lambda y, h: rf"-\frac{{1}}{{N}}\operatorname{{clip}}\left({y} - {h}\right)",
+         _wide, _from_pool, errors_positive=True,
+         definition=r"\operatorname{huber}\left(r\right) = \frac{1}{2} r^{2} \text{ for } "
+                    r"\left|r\right| \le 1, \; \left|r\right| - \frac{1}{2} \text{ otherwise}, "
+                    r"\; \operatorname{clip}\left(r\right) = \operatorname{huber}'\left(r\right) = "
+                    r"\max\left(-1, \min\left(1, r\right)\right)",
+         functions=(
+             Helper(huber, lambda out, r: clip(r), r"\operatorname{huber}",
+                    lambda r: sp.Piecewise((r**2 / 2, sp.Abs(r) <= 1),
+                                           (sp.Abs(r) - sp.S.Half, True)),
+                    twins.huber, spellings=spell("huber")),
+             Helper(clip, lambda out, r: sp.Piecewise((1, sp.Abs(r) <= 1), (0, True)),
+                    r"\operatorname{clip}",
+                    lambda r: sp.Piecewise((r, sp.Abs(r) <= 1), (sp.sign(r), True)),
+                    twins.clip, spellings=spell("clip")),
+         )),
 )}
 
 

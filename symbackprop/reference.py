@@ -226,6 +226,9 @@ def _loss(net: Network, c: Cache, T: np.ndarray) -> float:
             z = c.z[-1]
             return float(np.sum(T * _softplus(-z) + (1 - T) * _softplus(z)) / N)
         return float(-np.sum(T * np.log(Y) + (1 - T) * np.log(1 - Y)) / N)
+    if net.loss == "huber":  # delta = 1: r^2/2 inside |r| <= 1, |r| - 1/2 outside
+        r = np.abs(T - Y)
+        return float(np.sum(np.where(r <= 1, 0.5 * r * r, r - 0.5)) / N)
     if net.loss == "softmax_ce":
         s = Y - Y.max(axis=1, keepdims=True)
         log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
@@ -253,6 +256,8 @@ def _backprop(net: Network, params: Params, X, T):
         g = -2 * (T - Y) / N
     elif net.loss == "half_sse":
         g = -(T - Y) / N
+    elif net.loss == "huber":
+        g = -np.clip(T - Y, -1.0, 1.0) / N
     elif net.loss == "bce":
         with np.errstate(divide="ignore", invalid="ignore"):  # y(1-y) is 0 at saturation
             g = (Y - T) / (N * Y * (1 - Y))

@@ -50,5 +50,14 @@ def elu(z):
     return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
 
 
+def huber(r):
+    a = np.abs(r)
+    return np.where(a <= 1.0, 0.5 * np.square(r), a - 0.5)
+
+
+def clip(r):
+    return np.clip(r, -1.0, 1.0)
+
+
 def Heaviside(z, h0=0.0):
     return np.heaviside(z, h0)

@@ -61,6 +61,18 @@ bias = "per_unit"
 units = 2
 bias = "per_unit"
 """, "elu", r"e^{z_"),
+    # huber on two outputs after a tanh layer
+    "huber": ("""
+inputs = 2
+loss = "huber"
+[[layers]]
+units = 3
+activation = "tanh"
+bias = "per_unit"
+[[layers]]
+units = 2
+bias = "per_unit"
+""", "huber", r"\frac{\operatorname{clip}\left(y_{true"),
 }
 
 
@@ -224,3 +236,17 @@ def test_elu_sampled_points_cover_both_branches():
             zs.append(reference.forward(net, params, X).z[0].ravel())
     z = np.concatenate(zs)
     assert (z > 0).sum() >= 3 and (z < 0).sum() >= 3
+
+
+def test_huber_sampled_residuals_cover_both_branches():
+    """verify's targets put residuals on both sides of |r| = 1."""
+    net = _net("huber")
+    rng = np.random.default_rng(0)
+    rs = []
+    for _ in range(3):
+        params = reference.init_params(net, rng, scale=0.8)
+        for n in (1, 5):
+            X, T = sample(net, rng, n)
+            rs.append(np.abs(T - reference.forward(net, params, X).y).ravel())
+    r = np.concatenate(rs)
+    assert (r < 1).sum() >= 3 and (r > 1).sum() >= 3

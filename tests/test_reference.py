@@ -56,6 +56,8 @@ CORPUS |= {
     "deep_sigmoid": toml(3, [(4, "sigmoid", "per_unit")] * 5 + [(1, "identity", "per_unit")]),
     "deep_leaky": toml(2, [(3, "leaky_relu", "per_unit")] * 4 + [(2, "identity", "none")],
                        "half_sse"),
+    "huber": toml(3, [(4, "tanh", "per_unit"), (2, "identity", "per_unit")], "huber"),
+    "huber_sigmoid": toml(2, [(3, "relu", "shared"), (1, "sigmoid", "none")], "huber"),
     "wide": toml(6, [(8, "tanh", "per_unit"), (5, "softplus", "shared"),
                      (3, "sigmoid", "per_unit")]),
 }

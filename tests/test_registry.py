@@ -138,3 +138,34 @@ def test_textbook_values(name, z):
     assert a.numpy(np.array([z]))[0] == pytest.approx(TEXTBOOK[name, z], rel=1e-12)
     assert reference.ACTIVATIONS[name][0](np.array([z]))[0] == pytest.approx(TEXTBOOK[name, z],
                                                                              rel=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in LOSSES if LOSSES[n].functions))
+def test_loss_function_slope_twin_and_reference(name):
+    """A loss's own function: its derivative (fdiff) against sympy.diff of its elementary
+    form, its NumPy twin against that form, and reference.py's loss and dL/dY seed
+    against both, on one output and residuals on both sides of every branch."""
+    loss = LOSSES[name].functions[0]  # the per-output function of the term
+    oracle = sp.diff(loss.elementary(Z), Z)
+    mine = ops.elementary(sp.diff(loss.cls(Z), Z))
+    rs = (-3.1, -1.2, -0.8, -0.1, 0.3, 0.95, 1.05, 2.4)
+    for r in rs:
+        assert _value(mine, r) == pytest.approx(_value(oracle, r), rel=1e-25, abs=1e-25), r
+    np.testing.assert_allclose(loss.numpy(np.array(rs)), [_value(loss.elementary(Z), r) for r in rs],
+                               rtol=1e-14)
+    net = spec.loads(f'inputs = 1\nloss = "{name}"\n[[layers]]\nunits = 1\n')
+    params = reference.Params([np.array([[1.0]])], [None])
+    X = np.array([[0.0]] * len(rs))  # y = 0: the residual is the target
+    T = np.array([[r] for r in rs])
+    want = sum(_value(loss.elementary(Z), r) for r in rs) / len(rs)
+    assert reference.loss(net, params, X, T) == pytest.approx(want, rel=1e-14)
+    seed = reference.layer_deltas(net, params, X, T).dh[-1][:, 0]
+    np.testing.assert_allclose(seed, [-_value(mine, r) / len(rs) for r in rs], rtol=1e-14)
+
+
+def test_huber_by_hand():
+    """δ = 1: huber(0.5) = 0.125, huber(-3) = 2.5; slopes 0.5 and -1."""
+    loss = LOSSES["huber"].functions[0]
+    np.testing.assert_allclose(loss.numpy(np.array([0.5, -3.0, 1.0])), [0.125, 2.5, 0.5])
+    h = ops.elementary(sp.diff(loss.cls(Z), Z))
+    assert [_value(h, r) for r in (0.5, -3.0, 1.0)] == [0.5, -1.0, 1.0]
