@@ -385,7 +385,8 @@ class Exam:
             "n_params": len(g.params), "diagram": diagram(self.d),
             "equations": forward_equations(n), "partial": n.partial,
             "activations": [ACTIVATION_TEX[a] for a in ACTIVATION_TEX
-                            if any(layer.activation == a for layer in net.layers)],
+                            if any(layer.activation == a for layer in net.layers)]
+            + [d for d in (LOSSES[net.loss].definition,) if d],  # and the loss's own functions
             "tolerance": f"{TOLERANCE * 100:g}", "digits": DIGITS,
             "n_variants": len(self.variants),
         }
