@@ -102,6 +102,7 @@ class Activation:
     exact: bool = False  # piecewise linear: hand arithmetic stays exact
     kink: bool = False  # the slope jumps at z = 0 (convention: the slope for z <= 0)
     slope_max: sp.Expr | None = None  # max over z of act'(z), where the deep page states it
+    color: str | None = None  # its line in the deep page's plots
     spellings: tuple[str, ...] = ()  # how a formula or a claim may write it
     familiar: bool = True  # the course's own: lesson pages use it without defining it
 
@@ -122,19 +123,20 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         lambda z: 1 / (1 + sp.exp(-z)), twins.sigmoid,
         r"\sigma", r"\sigma\left(z\right) = \frac{1}{1 + e^{-z}}",
         rf"\sigma({_Z})\odot\left(1 - \sigma({_Z})\right)", "σ",
-        targets=_tenths(1, 9), slope_max=sp.Rational(1, 4),
+        targets=_tenths(1, 9), slope_max=sp.Rational(1, 4), color="#1f77b4",
         spellings=("sigma", r"\sigma") + spell("sigmoid")),
     Activation(
         "tanh", sp.tanh, lambda out, z: 1 - out**2, None, None,
         r"\tanh", r"\tanh{\left(z\right)} = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
         rf"1 - \tanh^2({_Z})", "tanh", targets=_tenths(-9, 9), slope_max=sp.Integer(1),
+        color="#2ca02c",
         spellings=(r"\tanh",) + spell("tanh")),
     Activation(
         "relu", relu, lambda out, z: _step(z),
         lambda z: sp.Piecewise((z, z > 0), (0, True)), twins.relu,
         r"\operatorname{relu}", r"\operatorname{relu}\left(z\right) = \max\left(0, z\right)",
         rf"\mathbb{{1}}\left[{_Z} > 0\right]", "relu",
-        targets=(1, 2, 3), exact=True, kink=True, slope_max=sp.Integer(1),
+        targets=(1, 2, 3), exact=True, kink=True, slope_max=sp.Integer(1), color="#d62728",
         spellings=(r"\relu",) + spell("relu", "ReLU")),
     Activation(
         "leaky_relu", leaky_relu, lambda out, z: _leaky_step(z),
@@ -178,7 +180,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         "ELU", targets=_tenths(-9, 20), spellings=spell("elu", "ELU"), familiar=False),
 )}
 
-# The deep-network study compares these, in this order.
+# The deep-network study compares these, in this order (each needs slope_max and color).
 DEEP_STUDY = ("sigmoid", "tanh", "relu")
 
 
