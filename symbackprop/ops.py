@@ -65,6 +65,16 @@ def spelled(text: str) -> Activation | Helper | None:
 _LOWER = {s.lower(): r for s, r in SPELLINGS.items() if not s.startswith("\\")}
 
 
+def call(spelling: str, arg, primed: bool = False):
+    """What a claim's ``f(arg)`` or ``f'(arg)`` means, f spelled as it wrote it
+    (``\\sigma'(z)`` -> σ(z)(1 - σ(z))); None when no record has that spelling."""
+    rec = spelled(spelling)
+    if rec is None:
+        return None
+    f = rec.forward if isinstance(rec, Activation) else rec.cls
+    return rec.slope(f(arg), arg) if primed else f(arg)
+
+
 def elementary(expr):
     """Rewrite the project's own functions into exp/log/erf/Piecewise."""
     return expr.replace(

@@ -108,6 +108,23 @@ def test_spellings_name_their_records():
     assert ops.spelled("sin") is None and ops.spelled(r"\nosuch") is None
 
 
+def test_a_claims_call_by_spelling():
+    """f(x) and f'(x) as a claim writes them, against sympy.diff of the elementary form."""
+    x = sp.Symbol("x", real=True)
+    assert ops.call(r"\sigma", x) == ops.sigmoid(x)
+    assert ops.call(r"\operatorname{relu}", x, primed=True) == sp.Heaviside(x, 0)
+    assert ops.call("sin", x) is None
+    for spelling, name in ((r"\operatorname{GELU}", "gelu"), (r"\mathrm{silu}", "silu"),
+                           ("ELU", "elu"), ("sigmoid", "sigmoid")):
+        a = ACTIVATIONS[name]
+        assert ops.call(spelling, x) == a.forward(x)
+        got = ops.elementary(ops.call(spelling, x, primed=True))
+        want = sp.diff(ops.elementary(a.forward(x)), x)
+        for v in POINTS:
+            assert float(got.subs(x, v)) == pytest.approx(float(want.subs(x, v)), rel=1e-13)
+    assert ops.call(r"\Phi", x, primed=True) == ops.HELPERS["normal_cdf"].slope(None, x)
+
+
 def test_formula_functions_stay_the_formula_languages():
     from symbackprop import formula
 
