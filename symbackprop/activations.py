@@ -95,7 +95,7 @@ class Activation:
     elementary: Callable | None  # z -> act(z) in exp/log/Piecewise, for sympy.diff
     numpy: Callable | None  # NumPy twin, named like the SymPy class
     latex: str  # the function's name in formulas: \sigma, \operatorname{relu}
-    definition: str | None  # act(z) = ..., stated on exam sheets
+    definition: str | None  # act(z) = ..., stated on exam sheets (and lessons if not familiar)
     vector_slope: str  # act'(z^{[l]}) in the matrix form
     label: str  # its name in prose: "σ", "leaky relu"
     targets: tuple = ()  # exam pool: valid targets of an mse output with this activation
