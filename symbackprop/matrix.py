@@ -65,12 +65,13 @@ class LayerProgram:
         g = d.graph
         net, table = g.spec, g.table
         self.d, self.net = d, net
+        self.loss = ops.LOSSES[net.loss]
         self.layers: list[Layer] = []
         for l, layer in enumerate(net.layers, 1):
             W = [[q.key for q in row] for row in table.weights[l - 1]]
             b = [q.key for q in table.biases[l - 1]]
             act = slope = None
-            softmax_out = l == len(net.layers) and net.loss == "softmax_ce"
+            softmax_out = l == len(net.layers) and self.loss.on_logits
             if layer.activation != "identity" and not softmax_out:
                 outs = table.act[l - 1] if layer.residual else table.units[l - 1]
                 zs = table.pre[l - 1]
@@ -79,7 +80,7 @@ class LayerProgram:
                 slope = _pattern([d.locals[(o.key, z.key)].expr for o, z in zip(outs, zs)], rn)
             self.layers.append(Layer(W, b, layer.bias == "shared", act, slope, layer.residual))
         # the loss's derivative w.r.t. each output (or logit, for softmax_ce)
-        outs = table.pre[-1] if net.loss == "softmax_ce" else table.units[-1]
+        outs = table.pre[-1] if self.loss.on_logits else table.units[-1]
         ys = table.units[-1]
         rn = [{g.sym(y.key): Y, g.sym(t.key): T, g.sym("N"): NN} | {g.sym(o.key): Y}
               for o, y, t in zip(outs, ys, table.targets)]
@@ -88,7 +89,7 @@ class LayerProgram:
         self.loss_fn = lambdify_sorted(g.nodes[g.loss].expr)
         self.loss_cols = {g.sym(t.key): ("t", k) for k, t in enumerate(table.targets)}
         self.loss_cols |= {g.sym(o.key): ("y", k) for k, o in enumerate(outs)}
-        self.mean_outside = not ops.LOSSES[net.loss].has_mean
+        self.mean_outside = not self.loss.has_mean
 
     def run(self, values: Values):
         """(loss, {param key: gradient}, [δ^{[l]} as (N × n_l) arrays])."""
@@ -105,13 +106,13 @@ class LayerProgram:
             zs.append(z)
             hs.append(hs[-1] + a if layer.residual else a)
         y = hs[-1]
-        if self.net.loss == "softmax_ce":
+        if self.loss.on_logits:  # the softmax belongs to the loss
             e = np.exp(zs[-1] - zs[-1].max(axis=1, keepdims=True))
             y = e / e.sum(axis=1, keepdims=True)
         scale = 1.0 / n if self.mean_outside else 1.0  # E is the mean of the terms
         grad_out = scale * np.broadcast_to(
             self.dloss(Y=y, T=values.targets, N_=float(n)), y.shape).astype(float)
-        cols = {"t": values.targets, "y": zs[-1] if self.net.loss == "softmax_ce" else y}
+        cols = {"t": values.targets, "y": zs[-1] if self.loss.on_logits else y}
         args = [float(n) if s.name == "N" else cols[self.loss_cols[s][0]][:, self.loss_cols[s][1]]
                 for s in self.loss_fn.args]
         loss = scale * float(np.sum(self.loss_fn(*args)))

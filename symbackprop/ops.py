@@ -1,154 +1,82 @@
-"""Activations and losses: one registry line each.
+"""The registries' lookup tables, for code that reads one aspect of every record.
 
-``SLOPE[name](out, z)`` is the local derivative d act(z)/dz, written the way a teacher
-writes it: in terms of the unit's own output where that is shortest (sigmoid:
-h(1 - h), tanh: 1 - h^2). The SymPy functions below take their derivative from the
-same table, so the whole engine has one definition of each slope; the oracle in
-``verify.py`` differentiates the *elementary* rewrite (``ELEMENTARY``) instead, so
-the two are independent.
+The records themselves live in ``activations.py`` (one per activation) and ``losses.py``
+(one per loss); nothing here is defined twice. ``FORWARD[name](z)``, ``SLOPE[name](out,
+z)``, ``LOSSES[name]`` (the Loss record); ``ELEMENTARY`` and ``elementary`` rewrite the
+project's own functions into exp/log/erf/Piecewise for the independent sympy.diff oracle;
+``NUMPY`` holds the NumPy twins for lambdify; ``FUNCTIONS`` the functions a graph spec's
+formula may call; ``SPELLINGS`` how a claim may write a function (see ``spelled``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
 
-LEAKY_SLOPE = sp.Rational(1, 100)
-
-
-class sigmoid(sp.Function):
-    """σ(z) = 1 / (1 + e^{-z})"""
-
-    def fdiff(self, argindex=1):
-        return SLOPE["sigmoid"](self, self.args[0])
-
-
-
-class relu(sp.Function):
-    """relu(z) = max(0, z); relu'(0) = 0 by convention"""
-
-    def fdiff(self, argindex=1):
-        return SLOPE["relu"](self, self.args[0])
-
-
-
-class leaky_relu(sp.Function):
-    """leaky_relu(z) = z for z > 0, 0.01 z otherwise"""
-
-    def fdiff(self, argindex=1):
-        return SLOPE["leaky_relu"](self, self.args[0])
-
-
-
-class softplus(sp.Function):
-    """softplus(z) = log(1 + e^z)"""
-
-    def fdiff(self, argindex=1):
-        return SLOPE["softplus"](self, self.args[0])
-
-
-
-def _step(z):
-    """1 for z > 0, else 0: the relu slope with the convention relu'(0) = 0."""
-    return sp.Heaviside(z, 0)
-
-
-def _leaky_step(z):
-    return sp.Piecewise((1, z > 0), (LEAKY_SLOPE, True))
-
+from . import twins
+from .activations import (ACTIVATIONS, BY_CLASS, HELPERS, LEAKY_SLOPE, Activation, Helper,  # noqa: F401
+                          leaky_relu, relu, sigmoid, softplus)
+from .losses import BY_CLASS as LOSS_BY_CLASS
+from .losses import LOSSES, Loss  # noqa: F401
 
 # act(z)
-FORWARD: dict[str, Callable] = {
-    "identity": lambda z: z,
-    "sigmoid": sigmoid,
-    "tanh": sp.tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "softplus": softplus,
-}
+FORWARD: dict[str, Callable] = {a.name: a.forward for a in ACTIVATIONS.values()}
 
 # d act(z) / dz, given out = act(z)
-SLOPE: dict[str, Callable] = {
-    "identity": lambda out, z: sp.Integer(1),
-    "sigmoid": lambda out, z: out * (1 - out),
-    "tanh": lambda out, z: 1 - out**2,
-    "relu": lambda out, z: _step(z),
-    "leaky_relu": lambda out, z: _leaky_step(z),
-    "softplus": lambda out, z: sigmoid(z),
-}
+SLOPE: dict[str, Callable] = {a.name: a.slope for a in ACTIVATIONS.values()}
 
-# The same functions in elementary form, for the independent sympy.diff oracle.
-ELEMENTARY: dict[type, Callable] = {
-    sigmoid: lambda z: 1 / (1 + sp.exp(-z)),
-    relu: lambda z: sp.Piecewise((z, z > 0), (0, True)),
-    leaky_relu: lambda z: sp.Piecewise((z, z > 0), (LEAKY_SLOPE * z, True)),
-    softplus: lambda z: sp.log(1 + sp.exp(z)),
-}
+# Our functions in elementary form, for the independent sympy.diff oracle: class -> rewrite
+ELEMENTARY: dict[type, Callable] = {a.forward: a.elementary for a in ACTIVATIONS.values()
+                                    if a.elementary is not None}
+ELEMENTARY |= {h.cls: h.elementary for h in HELPERS.values()}
+ELEMENTARY |= {h.cls: h.elementary for h in LOSS_BY_CLASS.values()}
 
-# Functions a user formula may call (graph specs), by name.
+# Functions a user formula may call (graph specs), by name: the formula language's own
+# list (formula.FUNCTIONS), which its NumPy evaluator also knows.
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigmoid": sigmoid, "relu": relu,
              "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "abs": sp.Abs}
 
-# NumPy twins for lambdify.
-NUMPY = {
-    "sigmoid": lambda z: 1.0 / (1.0 + _np().exp(-z)),
-    "relu": lambda z: _np().maximum(z, 0.0),
-    "leaky_relu": lambda z: _np().where(z > 0, z, 0.01 * z),
-    "softplus": lambda z: _np().logaddexp(0.0, z),
-    "Heaviside": lambda z, h0=0.0: _np().heaviside(z, h0),
-}
+# NumPy twins for lambdify, by the SymPy class name
+NUMPY: dict[str, Callable] = {a.forward.__name__: a.numpy for a in ACTIVATIONS.values()
+                              if a.numpy is not None}
+NUMPY |= {h.cls.__name__: h.numpy for h in HELPERS.values()}
+NUMPY |= {name: h.numpy for name, h in LOSS_BY_CLASS.items()}
+NUMPY["Heaviside"] = twins.Heaviside
+
+# LaTeX name of each of our SymPy functions, by class name (the printer's table)
+LATEX: dict[str, str] = {name: r.latex for name, r in (BY_CLASS | LOSS_BY_CLASS).items()}
+
+# How a formula or a claim may write a function: spelling -> the record (an Activation or
+# a Helper). A claim's f(x) is ``record.forward(x)`` (a Helper: ``record.cls(x)``), its
+# f'(x) is ``record.slope(f(x), x)``.
+SPELLINGS: dict[str, Activation | Helper] = {}
+for _rec in (*ACTIVATIONS.values(), *HELPERS.values(), *LOSS_BY_CLASS.values()):
+    for _s in _rec.spellings:
+        SPELLINGS.setdefault(_s, _rec)
 
 
-def _np():
-    import numpy
+def spelled(text: str) -> Activation | Helper | None:
+    """The record a spelling names (``sigmoid``, ``\\sigma``, ``\\operatorname{GELU}``),
+    or None; ASCII names are matched without regard to case."""
+    return SPELLINGS.get(text) or SPELLINGS.get(text.lower()) or _LOWER.get(text.lower())
 
-    return numpy
+
+_LOWER = {s.lower(): r for s, r in SPELLINGS.items() if not s.startswith("\\")}
+
+
+def call(spelling: str, arg, primed: bool = False):
+    """What a claim's ``f(arg)`` or ``f'(arg)`` means, f spelled as it wrote it
+    (``\\sigma'(z)`` -> σ(z)(1 - σ(z))); None when no record has that spelling."""
+    rec = spelled(spelling)
+    if rec is None:
+        return None
+    f = rec.forward if isinstance(rec, Activation) else rec.cls
+    return rec.slope(f(arg), arg) if primed else f(arg)
 
 
 def elementary(expr):
-    """Rewrite the project's own functions into exp/log/Piecewise."""
+    """Rewrite the project's own functions into exp/log/erf/Piecewise."""
     return expr.replace(
         lambda e: type(e) in ELEMENTARY, lambda e: ELEMENTARY[type(e)](e.args[0])
     )
-
-
-@dataclass(frozen=True)
-class Loss:
-    """A loss as the lesson writes it: the per-sample term whose derivative a page shows.
-
-    ``term(targets, outputs, N)`` is one sample's contribution. When ``has_mean`` the
-    term already carries the 1/N of the mean (the lesson's MSE); otherwise the batch loss
-    is the mean of the terms (the textbook's E = Σ ½(t - o)²)."""
-
-    term: Callable
-    has_mean: bool
-
-
-def _mse(t, y, N):
-    return sum(((tk - yk) ** 2 for tk, yk in zip(t, y)), sp.Integer(0)) / N
-
-
-def _half_sse(t, y, N):
-    return sum((sp.Rational(1, 2) * (tk - yk) ** 2 for tk, yk in zip(t, y)), sp.Integer(0))
-
-
-def _bce(t, y, N):
-    (tk,), (yk,) = t, y
-    return -(tk * sp.log(yk) + (1 - tk) * sp.log(1 - yk)) / N
-
-
-def _softmax_ce(t, z, N):
-    # -Σ t_k log softmax_k(z) = log Σ e^{z_j} - Σ t_k z_k when Σ t_k = 1 (one-hot or a
-    # distribution); the second form differentiates to (softmax_j - t_j) exactly.
-    return (sp.log(sum((sp.exp(zk) for zk in z), sp.Integer(0)))
-            - sum((tk * zk for tk, zk in zip(t, z)), sp.Integer(0))) / N
-
-
-LOSSES: dict[str, Loss] = {
-    "mse": Loss(_mse, has_mean=True),
-    "half_sse": Loss(_half_sse, has_mean=False),
-    "bce": Loss(_bce, has_mean=True),
-    "softmax_ce": Loss(_softmax_ce, has_mean=True),
-}

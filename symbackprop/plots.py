@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import ACTIVATIONS as REGISTRY
 from .vanishing import ACTIVATIONS, Study
 
-COLORS = {"sigmoid": "#1f77b4", "tanh": "#2ca02c", "relu": "#d62728"}
+COLORS = {a: REGISTRY[a].color for a in ACTIVATIONS}
 DPI = 110
 # Everything that could make two saves of one figure differ, pinned.
 RC = {

@@ -16,11 +16,14 @@ Losses are means over the N samples and sums over the K outputs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .spec import Network
+if TYPE_CHECKING:  # annotations only: the oracle imports nothing of the package
+    from .spec import Network
 
 LEAKY_SLOPE = 0.01
 
@@ -37,6 +40,19 @@ def _softplus(z):
     return np.logaddexp(0, z)  # log(1 + e^z) without overflow
 
 
+_erf = np.vectorize(math.erf, otypes=[float])
+
+
+def _Phi(z):
+    """The standard normal distribution function."""
+    return 0.5 * (1 + _erf(z / math.sqrt(2)))
+
+
+def _phi(z):
+    """Its density."""
+    return np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
 # name -> (f(z), f'(z)); relu'(0) = 0 and leaky_relu'(0) = LEAKY_SLOPE by convention.
 ACTIVATIONS = {
     "identity": (lambda z: z, lambda z: np.ones_like(z)),
@@ -46,6 +62,10 @@ ACTIVATIONS = {
     "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
                    lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE)),
     "softplus": (_softplus, _sigmoid),
+    "gelu": (lambda z: z * _Phi(z), lambda z: _Phi(z) + z * _phi(z)),
+    "silu": (lambda z: z * _sigmoid(z), lambda z: _sigmoid(z) * (1 + z * (1 - _sigmoid(z)))),
+    "elu": (lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+            lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))),
 }
 
 
@@ -206,6 +226,9 @@ def _loss(net: Network, c: Cache, T: np.ndarray) -> float:
             z = c.z[-1]
             return float(np.sum(T * _softplus(-z) + (1 - T) * _softplus(z)) / N)
         return float(-np.sum(T * np.log(Y) + (1 - T) * np.log(1 - Y)) / N)
+    if net.loss == "huber":  # delta = 1: r^2/2 inside |r| <= 1, |r| - 1/2 outside
+        r = np.abs(T - Y)
+        return float(np.sum(np.where(r <= 1, 0.5 * r * r, r - 0.5)) / N)
     if net.loss == "softmax_ce":
         s = Y - Y.max(axis=1, keepdims=True)
         log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
@@ -233,6 +256,8 @@ def _backprop(net: Network, params: Params, X, T):
         g = -2 * (T - Y) / N
     elif net.loss == "half_sse":
         g = -(T - Y) / N
+    elif net.loss == "huber":
+        g = -np.clip(T - Y, -1.0, 1.0) / N
     elif net.loss == "bce":
         with np.errstate(divide="ignore", invalid="ignore"):  # y(1-y) is 0 at saturation
             g = (Y - T) / (N * Y * (1 - Y))

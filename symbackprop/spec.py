@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .activations import ACTIVATIONS as _ACTIVATIONS
 from .errors import SpecError
 from .formula_spec import read_graph_spec
 from .notation import DERIVATIVES, NUMBERINGS, SCOPES, Notation
+from .losses import LOSSES as _LOSSES
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
-LOSSES = ("mse", "half_sse", "bce", "softmax_ce")
+ACTIVATIONS = tuple(_ACTIVATIONS)  # the registries' names, in their order
+LOSSES = tuple(_LOSSES)
 BIASES = ("none", "per_unit", "shared")
 
 # A name the user gives is printed as LaTeX, so it must be plain: letters, digits,

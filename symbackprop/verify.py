@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import reference
+from . import ops, reference
 from .derive import Derivation
 from .numeric import Values, evaluate
 from .proof import DIFFERENT, prove
@@ -99,14 +99,7 @@ def positions(d: Derivation) -> dict[tuple, str]:
 def sample(net, rng: np.random.Generator, n: int):
     """Random inputs and valid targets for the spec's loss."""
     X = rng.normal(size=(n, net.inputs))
-    K = net.outputs
-    if net.loss == "softmax_ce":
-        T = np.eye(K)[rng.integers(0, K, size=n)]
-    elif net.loss == "bce":
-        T = rng.integers(0, 2, size=(n, K)).astype(float)
-    else:
-        T = rng.normal(size=(n, K))
-    return X, T
+    return X, ops.LOSSES[net.loss].sample(rng, n, net.outputs)
 
 
 def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 5,

@@ -4,6 +4,7 @@ calculations, and the lesson's own formulas written out by hand."""
 from __future__ import annotations
 
 import ast
+import math
 import dataclasses
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from symbackprop import naming, spec
 from symbackprop import reference as ref
 from tests.conftest import corpus_spec
 
-ACTS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
+ACTS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "silu", "elu")
 
 
 def toml(inputs, layers, loss="mse"):
@@ -55,6 +56,8 @@ CORPUS |= {
     "deep_sigmoid": toml(3, [(4, "sigmoid", "per_unit")] * 5 + [(1, "identity", "per_unit")]),
     "deep_leaky": toml(2, [(3, "leaky_relu", "per_unit")] * 4 + [(2, "identity", "none")],
                        "half_sse"),
+    "huber": toml(3, [(4, "tanh", "per_unit"), (2, "identity", "per_unit")], "huber"),
+    "huber_sigmoid": toml(2, [(3, "relu", "shared"), (1, "sigmoid", "none")], "huber"),
     "wide": toml(6, [(8, "tanh", "per_unit"), (5, "softplus", "shared"),
                      (3, "sigmoid", "per_unit")]),
 }
@@ -333,6 +336,9 @@ def test_bce_behind_a_skip_connection():
     ("relu", lambda z: np.where(z > 0, z, 0.0)),
     ("leaky_relu", lambda z: np.where(z > 0, z, 0.01 * z)),
     ("softplus", lambda z: np.log(1 + np.exp(z))),
+    ("gelu", lambda z: z * (1 + np.vectorize(math.erf)(z / math.sqrt(2))) / 2),
+    ("silu", lambda z: z / (1 + np.exp(-z))),
+    ("elu", lambda z: np.where(z > 0, z, np.exp(z) - 1)),
 ])
 def test_activation_values(act, f):
     """The forward pass by the textbook formulas (finite differences only check that the

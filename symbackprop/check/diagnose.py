@@ -244,8 +244,7 @@ class MissingFactor:
         return None
 
 
-ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky relu",
-                    "softplus": "softplus", "identity": "the identity"}
+ACTIVATION_NAMES = {a.name: a.label for a in ops.ACTIVATIONS.values()}
 
 
 class WrongActivation:

@@ -5,34 +5,22 @@ per-loss tables)."""
 
 from __future__ import annotations
 
-import numpy as np
 
+from ..activations import ACTIVATIONS
 from ..graph import build_graph
+from ..losses import LOSSES
 
 WEIGHTS = tuple(k / 10 for k in (*range(-9, 0), *range(1, 10)))  # ±0.1 ... ±0.9
 INTEGERS = (-3, -2, -1, 1, 2, 3)
 DECIMALS = tuple(k / 10 for k in (*range(-10, 0), *range(1, 11)))  # ±0.1 ... ±1.0
 RATES = (0.1, 0.2, 0.5)  # learning rates for piecewise-linear networks
 RATES_SMOOTH = (0.5, 1.0)  # and for the others, whose gradients are small
-LINEAR = ("identity", "relu", "leaky_relu")  # activations that keep hand arithmetic exact
+# activations that keep hand arithmetic exact
+LINEAR = tuple(a.name for a in ACTIVATIONS.values() if a.exact)
 # valid targets for a mse / half_sse output by its activation
-TARGETS = {
-    "identity": INTEGERS, "leaky_relu": INTEGERS, "relu": (1, 2, 3),
-    "sigmoid": tuple(k / 10 for k in range(1, 10)),
-    "tanh": tuple(k / 10 for k in (*range(-9, 0), *range(1, 10))),
-    "softplus": tuple(k / 10 for k in range(1, 21)),
-}
+TARGETS = {a.name: a.targets for a in ACTIVATIONS.values()}
 # what the forward equations write, defined on the sheets for the activations in use
-ACTIVATION_TEX = {
-    "sigmoid": r"\sigma\left(z\right) = \frac{1}{1 + e^{-z}}",
-    "tanh": r"\tanh{\left(z\right)} = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
-    "relu": r"\operatorname{relu}\left(z\right) = \max\left(0, z\right)",
-    "leaky_relu": r"\operatorname{lrelu}\left(z\right) = z \text{ for } z > 0, "
-                  r"\; 0.01 z \text{ otherwise}",
-    "softplus": r"\operatorname{softplus}\left(z\right) = \log\left(1 + e^{z}\right)",
-}
-
-
+ACTIVATION_TEX = {a.name: a.definition for a in ACTIVATIONS.values() if a.definition}
 
 # a circuit's inputs (graph specs): small integers, as CS231n's examples; positive ones
 # when a formula needs them (log, sqrt, a fractional power)
@@ -70,12 +58,7 @@ def _draw(rng, pool):
 def _targets(net, rng, pool):
     if is_graph(net):
         return []
-    K = net.outputs
-    if net.loss == "softmax_ce":
-        return [float(v) for v in np.eye(K)[int(rng.integers(K))]]
-    if net.loss == "bce":
-        return [float(rng.integers(2))]
-    return [float(_draw(rng, pool)) for _ in range(K)]
+    return LOSSES[net.loss].draw(rng, net.outputs, pool)
 
 
-KINKS = ("relu", "leaky_relu")  # activations whose slope jumps at z = 0
+KINKS = tuple(a.name for a in ACTIVATIONS.values() if a.kink)  # slope jumps at z = 0

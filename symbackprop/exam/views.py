@@ -18,6 +18,7 @@ from ..render.views import Notation, StepViews, diagram, forward_equations, loss
 from ..steps import Cite, Sum, grad_of
 from .maxima import maxima, names
 from .numbers import DIGITS, TOLERANCE, _value, clean, relation, round12, shown, tolerance
+from ..losses import LOSSES
 from .pools import ACTIVATION_TEX, is_graph
 from .questions import default_questions, parse_questions
 from .variants import MAX_VARIANTS, Variant, closure, draw_variants
@@ -139,7 +140,8 @@ class Exam:
             "n_params": len(g.params), "diagram": diagram(self.d),
             "equations": forward_equations(n), "partial": n.partial,
             "activations": [ACTIVATION_TEX[a] for a in ACTIVATION_TEX
-                            if any(layer.activation == a for layer in layers)],
+                            if any(layer.activation == a for layer in layers)]
+            + [d for d in (() if self.graph else (LOSSES[net.loss].definition,)) if d],
             "tolerance": f"{TOLERANCE * 100:g}", "digits": DIGITS,
             "n_variants": len(self.variants),
         }

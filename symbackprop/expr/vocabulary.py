@@ -63,6 +63,25 @@ FUNCTIONS: tuple[Function, ...] = (
              numpy=lambda x: _np().abs(x), floating=abs),
 )
 
+
+
+def _from_registry(listed) -> tuple[Function, ...]:
+    """The registry's other activations (gelu, silu, elu, leaky_relu, ...), read in claims
+    by the spellings their records give: ``gelu(z)``, ``\\mathrm{GELU}(z)``,
+    ``\\operatorname{silu}'(z)``. Cautious bounds (not tame), claims only."""
+    from ..activations import ACTIVATIONS
+
+    out = []
+    for a in ACTIVATIONS.values():
+        if a.name in listed or a.name == "identity":
+            continue
+        words = tuple(dict.fromkeys(s for s in a.spellings if s.isidentifier()))
+        out.append(Function(a.name, a.forward, (a.name,), words, words))
+    return tuple(out)
+
+
+FUNCTIONS += _from_registry({f.name for f in FUNCTIONS})
+
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
 
 # what a formula may call, in the order error messages list them

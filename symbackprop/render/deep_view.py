@@ -6,11 +6,12 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import ops, vanishing as v
+from ..activations import ACTIVATIONS
 from ..derive import Derivation
 from .printer import LessonPrinter, number
 from .views import Notation
 
-ACTIVATION_NAMES = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}"}
+ACTIVATION_NAMES = {a: ACTIVATIONS[a].latex for a in v.ACTIVATIONS}
 
 
 def _short(x, digits=3) -> str:

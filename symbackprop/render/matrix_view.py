@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..activations import ACTIVATIONS
 from ..derive import Derivation
+from ..losses import LOSSES
 from .printer import number
-
-ACT_PRIME = {
-    "identity": "1",
-    "sigmoid": r"\sigma(\mathbf{z}^{[{l}]})\odot\left(1 - \sigma(\mathbf{z}^{[{l}]})\right)",
-    "tanh": r"1 - \tanh^2(\mathbf{z}^{[{l}]})",
-    "relu": r"\mathbb{1}\left[\mathbf{z}^{[{l}]} > 0\right]",
-    "leaky_relu": r"\mathbb{1}\left[\mathbf{z}^{[{l}]} > 0\right] + 0.01\,\mathbb{1}\left[\mathbf{z}^{[{l}]} \le 0\right]",
-    "softplus": r"\sigma(\mathbf{z}^{[{l}]})",
-}
 
 
 def _v(name, l):
@@ -29,6 +22,7 @@ def matrix_view(d: Derivation, matrix) -> dict | None:
     if not g.layers:
         return None
     L = len(net.layers)
+    loss = LOSSES[net.loss]
     sizes = net.sizes
     forward, backward, shapes = [], [], []
     for l, layer in enumerate(net.layers, 1):
@@ -36,29 +30,25 @@ def matrix_view(d: Derivation, matrix) -> dict | None:
              "shared": rf" + b^{{[{l}]}}\mathbf{{1}}"}[layer.bias]
         prev = r"\mathbf{x}" if l == 1 else _v("h", l - 1)
         forward.append(rf"{_v('z', l)} &= W^{{[{l}]}} {prev}{b}")
-        act = r"\operatorname{softmax}" if (l == L and net.loss == "softmax_ce") else \
-            {"identity": "", "sigmoid": r"\sigma", "tanh": r"\tanh"}.get(layer.activation,
-                                                                        rf"\operatorname{{{layer.activation}}}")
+        act = r"\operatorname{softmax}" if (l == L and loss.on_logits) else \
+            ACTIVATIONS[layer.activation].latex
         f = rf"{act}\left({_v('z', l)}\right)" if act else _v("z", l)
         forward.append(rf"{_v('h', l)} &= {prev + ' + ' if layer.residual else ''}{f}")
         shapes.append({"layer": l, "W": f"{sizes[l]} \\times {sizes[l - 1]}",
                        "vec": f"{sizes[l]} \\times 1", "prev": f"{sizes[l - 1]} \\times 1"})
     # backward, from the output down
     g_out = rf"\mathbf{{g}}^{{[{L}]}}"
-    fused = net.loss in ("softmax_ce", "bce") and not net.layers[-1].residual
+    fused = loss.fused is not None and not net.layers[-1].residual
     if fused:
         yhat = _v("h", L)  # for softmax_ce, h^{[L]} = softmax(z^{[L]})
         backward.append(rf"\boldsymbol{{\delta}}^{{[{L}]}} &= \frac{{1}}{{N}}\left({yhat} - \mathbf{{y}}\right)")
     else:
-        grad = {"mse": rf"-\frac{{2}}{{N}}\left(\mathbf{{y}} - {_v('h', L)}\right)",
-                "half_sse": rf"-\left(\mathbf{{y}} - {_v('h', L)}\right)",
-                "bce": rf"\frac{{1}}{{N}}\left(\frac{{1 - \mathbf{{y}}}}{{1 - {_v('h', L)}}} - "
-                       rf"\frac{{\mathbf{{y}}}}{{{_v('h', L)}}}\right)"}[net.loss]
+        grad = loss.gradient(r"\mathbf{y}", _v("h", L))
         backward.append(rf"{g_out} &= \nabla_{{{_v('h', L)}}} {g.latex[g.loss]} = {grad}")
     for l in range(L, 0, -1):
         layer = net.layers[l - 1]
         if not (l == L and fused):
-            prime = ACT_PRIME[layer.activation].replace("{l}", str(l))
+            prime = ACTIVATIONS[layer.activation].vector_slope.replace("{l}", str(l))
             if " - " in prime or " + " in prime:  # (g ⊙ 1) - tanh² is not what is meant
                 prime = rf"\left({prime}\right)"
             rhs = rf"\mathbf{{g}}^{{[{l}]}}" if prime == "1" else \

@@ -5,29 +5,20 @@ loss, at the worked example."""
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import nbformat
 from sympy.printing.numpy import NumPyPrinter
 
+from .. import ops
 from ..derive import Derivation
 from ..numeric import Values
 from ..steps import grad_symbol
 
-HELPERS = '''import numpy
-import numpy as np
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-def relu(z):
-    return np.maximum(z, 0.0)
-
-def leaky_relu(z):
-    return np.where(z > 0, z, 0.01 * z)
-
-def softplus(z):
-    return np.logaddexp(0.0, z)'''
+# the NumPy twins of the project's functions, copied from their one definition
+HELPERS = "\n\n".join(["import numpy\nimport numpy as np"] + [
+    inspect.getsource(fn).strip() for name, fn in ops.NUMPY.items() if name != "Heaviside"])
 
 
 class _Printer(NumPyPrinter):

@@ -10,6 +10,8 @@ import math
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from ..ops import LATEX
+
 
 class LessonPrinter(LatexPrinter):
     def __init__(self, names: dict, prefer_positive=(), settings=None):
@@ -90,17 +92,12 @@ class LessonPrinter(LatexPrinter):
         head = rf"{name}^{{{exp}}}" if exp else name
         return head + arg
 
-    def _print_sigmoid(self, expr, exp=None):
-        return self._call(r"\sigma", expr, exp)
-
-    def _print_relu(self, expr, exp=None):
-        return self._call(r"\operatorname{relu}", expr, exp)
-
-    def _print_leaky_relu(self, expr, exp=None):
-        return self._call(r"\operatorname{lrelu}", expr, exp)
-
-    def _print_softplus(self, expr, exp=None):
-        return self._call(r"\operatorname{softplus}", expr, exp)
+    def _print_Function(self, expr, exp=None):
+        # the project's own functions by their record's LaTeX name (σ, relu, Φ, ...)
+        name = LATEX.get(type(expr).__name__)
+        if name is None:
+            return super()._print_Function(expr, exp)
+        return self._call(name, expr, exp)
 
     def _print_Heaviside(self, expr, exp=None):
         # The step function as the relu slope, with the stated convention H(0) = 0.

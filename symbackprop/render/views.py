@@ -11,8 +11,10 @@ import re
 import numpy as np
 import sympy as sp
 
+from ..activations import ACTIVATIONS
 from ..derive import Derivation
 from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
+from ..losses import LOSSES
 from ..steps import Chain, Cite, Step, Sum, grad_symbol
 from .diagram_view import diagram, svg_label
 from .env import render
@@ -25,12 +27,7 @@ EXPAND_MAX_CHARS = 400
 # Above this many parameters a page shows one derivation per layer and a table of the rest.
 FULL_PAGE_MAX_PARAMS = 40
 
-LOSS_NAMES = {
-    "mse": "mean squared error",
-    "half_sse": "half sum of squared errors",
-    "bce": "binary cross-entropy",
-    "softmax_ce": "softmax cross-entropy",
-}
+LOSS_NAMES = {r.name: r.title for r in LOSSES.values()}
 
 
 class Notation:
@@ -44,7 +41,8 @@ class Notation:
         for k in d.deltas:
             names[grad_symbol(d.loss, k)] = self.frac(d.loss, k)
         self.names = names
-        prefer = g.targets if g.loss_name in ("mse", "half_sse") else [
+        loss = LOSSES.get(g.loss_name)
+        prefer = g.targets if loss is not None and loss.errors_positive else [
             k for k, n in g.nodes.items() if n.kind == "output"]
         self.prefer = [g.sym(k) for k in prefer]
         self.printer = LessonPrinter(names, self.prefer)
@@ -109,7 +107,7 @@ def graph_output_view(n: Notation) -> dict:
         if sp.count_ops(flat) <= EXPAND_MAX_OPS:
             total = f"{name} = {n.tex(flat)}"
     return {"total": total, "term": term, "name": f"output ${name}$", "has_mean": False,
-            "latex": name, "softmax": False, "graph": True}
+            "latex": name, "softmax": False, "graph": True, "definition": None}
 
 
 def loss_view(n: Notation) -> dict:
@@ -122,26 +120,13 @@ def loss_view(n: Notation) -> dict:
     lname = g.latex[g.loss]
     t = [g.latex[k] for k in g.targets]
     y = [g.latex[k] for k in g.nodes if g.nodes[k].kind == "output"]
-    sample = lambda s: f"{s}^{{(n)}}"  # noqa: E731
-    if net.loss in ("mse", "half_sse"):
-        half = r"\frac{1}{2}" if net.loss == "half_sse" else ""
-        inner = " + ".join(rf"{half}\left({sample(a)} - {sample(b)}\right)^2" for a, b in zip(t, y))
-        if len(t) == 1:
-            return _loss_dict(rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}} {inner}", lname, term, net)
-    elif net.loss == "bce":
-        inner = (rf"-\left({sample(t[0])} \log {sample(y[0])} + \left(1 - {sample(t[0])}\right)"
-                 rf" \log\left(1 - {sample(y[0])}\right)\right)")
-    else:
-        inner = "-" + " - ".join(rf"{sample(a)} \log {sample(b)}" for a, b in zip(t, y))
-        inner = inner.replace("--", "-")
-    total = rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}\left({inner}\right)"
-    return _loss_dict(total, lname, term, net)
-
-
-def _loss_dict(total, lname, term, net):
-    return {"total": total, "term": f"{lname} = {term}", "name": LOSS_NAMES[net.loss],
-            "has_mean": net.loss != "half_sse", "latex": lname,
-            "softmax": net.loss == "softmax_ce", "graph": False}
+    loss = LOSSES[net.loss]
+    inner, parens = loss.summand([f"{s}^{{(n)}}" for s in t], [f"{s}^{{(n)}}" for s in y])
+    inner = rf"\left({inner}\right)" if parens else f" {inner}"
+    return {"total": rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}{inner}",
+            "term": f"{lname} = {term}", "name": loss.title, "has_mean": loss.has_mean,
+            "latex": lname, "softmax": loss.on_logits, "graph": False,
+            "definition": loss.definition}
 
 
 class StepViews:
@@ -288,6 +273,9 @@ def lesson_view(lesson: Lesson) -> dict:
         "graph": {"inputs": [g.latex[k] for k in g.params], "output": g.latex[g.loss],
                   "nodes": [g.latex[k] for k in g.computed]} if graph else None,
         "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
+        "definitions": [  # the activations a page must define, in use
+            a.definition for a in ACTIVATIONS.values() if not a.familiar
+            and any(layer.activation == a.name for layer in g.layers)],
         "full": full, "example": ex, "verification": verification_view(n, lesson.report),
         "diagram": diagram(d), "partial": n.partial,
         "matrix": None if lesson.matrix is None else matrix_view(d, lesson.matrix),

@@ -12,6 +12,8 @@ import numpy as np
 import sympy as sp
 
 from .. import naming, ops
+from ..activations import ACTIVATIONS as REGISTRY
+from ..activations import DEEP_STUDY
 from ..derive import Derivation, derive, levels
 from ..errors import SpecError
 from ..graph import build_graph
@@ -19,7 +21,7 @@ from ..numeric import forward
 from ..spec import Example, Layer, Network
 from ..steps import Local
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+ACTIVATIONS = DEEP_STUDY
 SCALES = (0.5, 1.0, 2.0, 4.0)  # the weight scales every page compares
 MAX_DEPTH = 12
 MAX_WIDTH = 8
@@ -34,7 +36,7 @@ TITLE = {
     "skips": ", with skip connections",
 }
 # The largest slope act'(z) of each activation (relu'(0) = 0, so relu' is 0 or 1).
-SLOPE_MAX = {"sigmoid": sp.Rational(1, 4), "tanh": sp.Integer(1), "relu": sp.Integer(1)}
+SLOPE_MAX = {a: REGISTRY[a].slope_max for a in ACTIVATIONS}
 
 
 @dataclass(frozen=True)
