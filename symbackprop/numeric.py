@@ -41,9 +41,8 @@ class Values:
         return self.inputs.shape[0]
 
 
-def forward(d: Derivation, values: Values) -> dict:
-    """Every node's value: symbol -> array of N samples (parameters stay scalars)."""
-    g = d.graph
+def leaves(g, values: Values) -> dict:
+    """The leaves' values: symbol -> array of N samples (parameters and N scalars)."""
     env = {g.sym("N"): float(values.n)} if "N" in g.nodes else {}
     for i, k in enumerate(g.inputs):
         env[g.sym(k)] = values.inputs[:, i]
@@ -51,6 +50,13 @@ def forward(d: Derivation, values: Values) -> dict:
         env[g.sym(k)] = values.targets[:, i]
     for k in g.params:
         env[g.sym(k)] = values.params[k]
+    return env
+
+
+def forward(d: Derivation, values: Values) -> dict:
+    """Every node's value: symbol -> array of N samples (parameters stay scalars)."""
+    g = d.graph
+    env = leaves(g, values)
     for k, node in g.nodes.items():
         if node.op == "leaf":
             continue

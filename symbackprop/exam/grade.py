@@ -27,7 +27,7 @@ from .. import spec as specs
 from ..derive import derive
 from ..errors import SpecError
 from ..graph import build_graph
-from ..numeric import Values, lambdify_sorted
+from ..numeric import Values, lambdify_sorted, leaves
 from ..values import parse_values
 from .numbers import tolerance
 from .responses import numeric, read
@@ -55,7 +55,7 @@ class Grader:
         numbers (``given``: floats, or None/text where there is none)."""
         g, d = self.g, self.d
         values = parse_values(variant["values"], g, "key.json")
-        env = _leaves(g, values)
+        env = leaves(g, values)
         answers = numeric(variant)
         mine = {a["target"]: x for a, x in zip(answers, given)
                 if a["kind"] == "forward" and isinstance(x, float)}
@@ -96,17 +96,6 @@ class Grader:
         return {"student": response.student, "variant": response.variant,
                 "score": round(score, 6), "max": len(verdicts),
                 "percent": round(100 * score / len(verdicts), 2), "answers": verdicts}
-
-
-def _leaves(g, values: Values) -> dict:
-    env = {g.sym("N"): float(values.n)} if "N" in g.nodes else {}
-    for i, k in enumerate(g.inputs):
-        env[g.sym(k)] = values.inputs[:, i]
-    for i, k in enumerate(g.targets):
-        env[g.sym(k)] = values.targets[:, i]
-    for k in g.params:
-        env[g.sym(k)] = values.params[k]
-    return env
 
 
 def _verdict(a: dict, x, carried: float, variant: dict):
