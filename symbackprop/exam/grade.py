@@ -27,7 +27,7 @@ from .. import spec as specs
 from ..derive import derive
 from ..errors import SpecError
 from ..graph import build_graph
-from ..numeric import Values, lambdify_sorted, leaves
+from ..numeric import lambdify_sorted, leaves
 from ..values import parse_values
 from .numbers import tolerance
 from .responses import numeric, read
