@@ -14,7 +14,6 @@ import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..render.env import template_dir
+from ..render.env import environment
 from . import inputs
 from .inputs import HTTPError, Site
 from .limits import CHECK_SECONDS, FORMATS, LESSON_SECONDS, notations
@@ -37,12 +36,6 @@ HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options
            (b"referrer-policy", b"no-referrer")]
 NO_STORE = (b"cache-control", b"no-store")          # answers: about one request only
 CACHED = (b"cache-control", b"public, max-age=86400")  # KaTeX, the script, the style
-
-
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir() / "web")),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -88,12 +81,13 @@ def create_app(site: Site | None = None, workers: int | None = None,
     for at most its time limit."""
     site = site or Site()
     pool = Pool(workers or os.cpu_count() or 1, warm_spec=site.default)
-    env = _templates()
+    env = environment("html")  # the one factory: autoescaped, sandboxed
 
     def page(template: str, status: int = 200, **view) -> HTMLResponse:
         view.update(site=site, presets=site.presets, formats=list(FORMATS),
                     notations=notations())
-        return HTMLResponse(env.get_template(template).render(**view), status_code=status)
+        return HTMLResponse(env.get_template(f"web/{template}").render(**view),
+                            status_code=status)
 
     async def check_page(request: Request):
         return page("check.html.j2")
