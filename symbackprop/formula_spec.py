@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from . import formula
 from .errors import SpecError
 from .notation import Notation
+from .spelling import Entry, Spellings, listing, resolve
 
 MAX_NAMES = 500  # inputs + nodes
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -169,6 +170,9 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         r.fail(f"missing field 'output' (the node to differentiate, e.g. output = "
                f"\"{nodes[-1][0]}\")")
     output = data["output"]
+    if not isinstance(output, str):
+        r.fail(f"output must be the name of one node in quotes, e.g. output = "
+               f"\"{nodes[-1][0]}\"", None, "output")
     if output not in trees:
         if output in inputs:
             msg = f"output = {output!r} is an input; it must be one of the nodes"
@@ -216,13 +220,13 @@ def _example(r, data, inputs):
     if not isinstance(values, dict):
         r.fail(f"[example] inputs must be a table of name = number: inputs = {shape}",
                "example", "inputs" if "inputs" in data else None)
-    for k, v in values.items():
-        if k not in inputs:
-            r.fail(f"[example] inputs: unknown input {k!r}{_suggest(k, inputs)}"
-                   f" (inputs: {', '.join(inputs)})", "example", "inputs")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) == float("inf"):
-            r.fail(f"[example] inputs: {k} = {v!r} is not a finite number", "example", "inputs")
+    # the spec's own name (w0) or the page's (w_0, w_{0})
+    spellings = Spellings((Entry(k, k, (k, latex_name(k))) for k in inputs), quote=True)
+    given = resolve(values, spellings, r.where("example", "inputs"), "[example] inputs",
+                    "input")
+    values = {k: r.number(v, f"[example] inputs: {k}", "example", "inputs")
+              for k, v in given.items()}
     missing = [k for k in inputs if k not in values]
     if missing:
-        r.fail(f"[example] inputs: missing {', '.join(missing)}", "example", "inputs")
-    return tuple((k, float(values[k])) for k in inputs)
+        r.fail(f"[example] inputs: missing {listing(missing)}", "example", "inputs")
+    return tuple((k, values[k]) for k in inputs)

@@ -127,7 +127,7 @@ def loss_view(n: Notation) -> dict:
         half = r"\frac{1}{2}" if net.loss == "half_sse" else ""
         inner = " + ".join(rf"{half}\left({sample(a)} - {sample(b)}\right)^2" for a, b in zip(t, y))
         if len(t) == 1:
-            return _loss_dict(rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}} {inner}", lname, term, net)
+            return _loss_dict(rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}} {inner}", lname, term, g)
     elif net.loss == "bce":
         inner = (rf"-\left({sample(t[0])} \log {sample(y[0])} + \left(1 - {sample(t[0])}\right)"
                  rf" \log\left(1 - {sample(y[0])}\right)\right)")
@@ -135,12 +135,14 @@ def loss_view(n: Notation) -> dict:
         inner = "-" + " - ".join(rf"{sample(a)} \log {sample(b)}" for a, b in zip(t, y))
         inner = inner.replace("--", "-")
     total = rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}\left({inner}\right)"
-    return _loss_dict(total, lname, term, net)
+    return _loss_dict(total, lname, term, g)
 
 
-def _loss_dict(total, lname, term, net):
+def _loss_dict(total, lname, term, g):
+    net = g.spec
     return {"total": total, "term": f"{lname} = {term}", "name": LOSS_NAMES[net.loss],
-            "has_mean": net.loss != "half_sse", "latex": lname,
+            "has_mean": not g.mean_outside, "latex": lname,
+            "per_example": net.notation.mean == "per_example",
             "softmax": net.loss == "softmax_ce", "graph": False}
 
 
@@ -271,6 +273,11 @@ def lesson_view(lesson: Lesson) -> dict:
         "params": [{"name": g.latex[k], "value": number(values.params[k])} for k in g.params],
         "nodes": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                   for k, node in g.nodes.items() if node.op != "leaf"],
+        # what the spec's [example] did not give, seeded: all of it, or these parameters
+        "seeded_all": bool(g.seeded) and all(k in g.seeded for k in g.params)
+        and (not g.layers or g.inputs[0] in g.seeded),
+        "seeded": [g.latex[k] for k in g.params if k in g.seeded][:12],
+        "seeded_more": max(0, sum(k in g.seeded for k in g.params) - 12),
     }
     lr = g.learning_rate
     ex["step"] = None
