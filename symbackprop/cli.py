@@ -213,20 +213,24 @@ def cmd_verify(args) -> int:
 
 
 def cmd_grad(args) -> int:
+    import numpy as np
+
     from .numeric import evaluate
     from .values import load_values
 
     net, d = _derive(args.spec)
     g = d.graph
     values = load_values(args.at, g)
-    if g.layers:
-        from .matrix import compile_layers
+    # an overflow is reported below as one line, not as NumPy's warnings
+    with np.errstate(all="ignore"):
+        if g.layers:
+            from .matrix import compile_layers
 
-        # the derivation compiled to per-layer matrix code: one pass for the whole batch
-        loss, grads, _ = compile_layers(d).run(values)
-        grads = {k: grads[k] for k in g.params}
-    else:
-        loss, grads = evaluate(d, values)
+            # the derivation compiled to per-layer matrix code: one pass for the whole batch
+            loss, grads, _ = compile_layers(d).run(values)
+            grads = {k: grads[k] for k in g.params}
+        else:
+            loss, grads = evaluate(d, values)
     # a graph spec's names are the user's own (w0, x0); a network's are the page's
     name = (lambda k: g.latex[k]) if g.layers else (lambda k: k)
     if args.lr is not None and not math.isfinite(args.lr):

@@ -25,6 +25,7 @@ from .notation import Notation
 from .spelling import Entry, Spellings, listing, resolve
 
 MAX_NAMES = 500  # inputs + nodes
+MAX_NAME = 40  # characters in a name (spec.MAX_NAME)
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Names the NumPy code lambdify writes may use besides the formula functions
 # (relu' is Heaviside, |x|' is sign, exp(1) prints as e): a symbol of that name would shadow it.
@@ -108,6 +109,8 @@ def _suggest(word, known) -> str:
 
 
 def _check_name(r, name, table, key, what):
+    if isinstance(name, str) and len(name) > MAX_NAME:
+        r.fail(f"{what} name of {len(name)} characters; the limit is {MAX_NAME}", table, key)
     if not isinstance(name, str) or not _IDENT.match(name):
         r.fail(f"{what} {name!r} is not a name (a letter, then letters, digits or _)",
                table, key)

@@ -28,8 +28,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^{}\[\],']*$")
 # Sizes the engine holds within seconds and bounded memory (README, "Limits"; measured
 # with benchmarks/limits.py): a spec past them is refused when it is read.
 MAX_UNITS = 64  # units in one layer
-MAX_LAYERS = 32  # layers
-MAX_PARAMS = 2048  # weights and biases together
+MAX_LAYERS = 64  # layers
+MAX_PARAMS = 2500  # weights and biases together
 MAX_NAME = 40  # characters in one name
 MAX_SPEC_BYTES = 1_000_000  # a spec file
 # The file stem a spec's ``name`` gives its output files: a plain stem, no folders.

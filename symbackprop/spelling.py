@@ -78,9 +78,16 @@ class Spellings:
             else:
                 self.ambiguous[n] = ks
         self.shown = {e.key: e.shown for e in self.entries}
+        # a name written exactly as the spec or the page writes it is that name, even
+        # where its normal form is shared (inputs x1 and x_1 of a graph)
+        exact: dict[str, set] = {}
+        for e in self.entries:
+            for form in e.spellings:
+                exact.setdefault(form, set()).add(e.key)
+        self.exact = {f: next(iter(ks)) for f, ks in exact.items() if len(ks) == 1}
 
     def lookup(self, name: str) -> str | None:
-        return self.table.get(normal(name))
+        return self.exact.get(name) or self.table.get(normal(name))
 
     def suggest(self, name: str) -> str | None:
         """The likeliest intended name: same kind of quantity (w, b, x, ...) and same layer
