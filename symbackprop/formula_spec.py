@@ -205,7 +205,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
     if title is not None and not isinstance(title, str):
         r.fail("title must be a string", None, "title")
     return FormulaGraph(
-        name=str(data.get("name", name)), inputs=tuple(inputs), output=output,
+        name=r.stem(data, name), inputs=tuple(inputs), output=output,
         nodes=tuple(nodes), title=title, example=_example(r, data.get("example"), inputs),
         notation=r.notation(notation),
         detail=r.choice(data, "detail", ("auto", "all"), "auto"),

@@ -32,8 +32,9 @@ MAX_LAYERS = 64  # layers
 MAX_PARAMS = 2500  # weights and biases together
 MAX_NAME = 40  # characters in one name
 MAX_SPEC_BYTES = 1_000_000  # a spec file
-# The file stem a spec's ``name`` gives its output files: a plain stem, no folders.
-_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# The file stem a spec's ``name`` gives its output files: a plain stem, no folders, no
+# hidden file, no control characters.
+_STEM = re.compile(r"^[^./\\\x00-\x1f\x7f:][^/\\\x00-\x1f\x7f:]*$")
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,9 @@ class _Reader:
         name = data.get("name", default)
         if not isinstance(name, str) or not _STEM.match(name) or ".." in name \
                 or len(name) > 100:
-            self.fail(f"name = {name!r} must be a plain file name stem (letters, digits, "
-                      f"_ - . and no '..', no / or \\, at most 100 characters)", None, "name")
+            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:50] + "...'"
+            self.fail(f"name = {shown} must be a plain file name stem (no / \\ : or '..', "
+                      f"not starting with '.', at most 100 characters)", None, "name")
         return name
 
     def number(self, value, what, table, key):

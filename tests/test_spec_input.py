@@ -323,6 +323,11 @@ BAD_SPECS = {
                              "must be a plain file name stem"),
     "an absolute name": ('name = "/tmp/x"\ninputs = 1\n[[layers]]\nunits = 1\n',
                          "must be a plain file name stem"),
+    "a graph's name with a folder": ('kind = "graph"\nname = "../x"\ninputs = ["x"]\n'
+                                     'output = "f"\n[nodes]\nf = "x * x"\n',
+                                     "must be a plain file name stem"),
+    "a hidden name": ('name = ".x"\ninputs = 1\n[[layers]]\nunits = 1\n',
+                      "must be a plain file name stem"),
     "a name with a separator": ('name = "a\\\\b"\ninputs = 1\n[[layers]]\nunits = 1\n',
                                 "must be a plain file name stem"),
 }
