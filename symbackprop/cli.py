@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from . import spec as specs
@@ -19,8 +20,27 @@ from .errors import SpecError
 from .progress import bar
 
 
+DESCRIPTION = """\
+Backpropagation derived step by step, by the chain rule, for a network or a graph of
+formulas you describe in a TOML file (or a built-in preset): lesson pages (Markdown,
+LaTeX, notebooks, PDF), every gradient verified three ways, gradients at your own values,
+students' hand derivations checked, and exams with worked answer keys."""
+
+EPILOG = """\
+examples:
+  symbackprop lesson easynet -o out/          the lesson page of a preset
+  symbackprop lesson my_net.toml --pdf        your own network, with its PDF
+  symbackprop grad my_net.toml --at values.json --json
+  symbackprop check easynet homework/         judge students' derivations
+  symbackprop exam easynet --variants 30 --seed 1
+
+'symbackprop COMMAND --help' describes each command; the README describes the spec
+format. Errors in what you give are one line, with exit code 2."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="symbackprop", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="symbackprop", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     lesson = sub.add_parser("lesson", help="write the lesson page of a network")
@@ -193,25 +213,40 @@ def cmd_verify(args) -> int:
 
 
 def cmd_grad(args) -> int:
+    import numpy as np
+
     from .numeric import evaluate
     from .values import load_values
 
     net, d = _derive(args.spec)
     g = d.graph
     values = load_values(args.at, g)
-    if g.layers:
-        from .matrix import compile_layers
+    # an overflow is reported below as one line, not as NumPy's warnings
+    with np.errstate(all="ignore"):
+        if g.layers:
+            from .matrix import compile_layers
 
-        # the derivation compiled to per-layer matrix code: one pass for the whole batch
-        loss, grads, _ = compile_layers(d).run(values)
-        grads = {k: grads[k] for k in g.params}
-    else:
-        loss, grads = evaluate(d, values)
-    out = {"loss": loss, "gradients": {g.latex[k]: v for k, v in grads.items()}}
+            # the derivation compiled to per-layer matrix code: one pass for the whole batch
+            loss, grads, _ = compile_layers(d).run(values)
+            grads = {k: grads[k] for k in g.params}
+        else:
+            loss, grads = evaluate(d, values)
+    # a graph spec's names are the user's own (w0, x0); a network's are the page's
+    name = (lambda k: g.latex[k]) if g.layers else (lambda k: k)
+    if args.lr is not None and not math.isfinite(args.lr):
+        raise SpecError(f"--lr {args.lr}: the learning rate must be a finite number")
+    out = {"loss": loss, "gradients": {name(k): v for k, v in grads.items()}}
     if args.lr is not None:
-        out["updated"] = {g.latex[k]: values.params[k] - args.lr * grads[k] for k in grads}
+        out["updated"] = {name(k): values.params[k] - args.lr * grads[k] for k in grads}
+    bad = [k for k, v in [("loss", loss)] + list(out["gradients"].items()) +
+           list(out.get("updated", {}).items()) if not math.isfinite(v)]
+    if bad:  # JSON has no NaN or Infinity; the plain output says so too
+        raise SpecError(f"the {bad[0] if bad[0] == 'loss' else 'value of ' + bad[0]} is not a "
+                        f"finite number at these values (overflow or a value outside the "
+                        f"domain); {len(bad)} value{'s' if len(bad) > 1 else ''} not finite",
+                        str(args.at))
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2, allow_nan=False))
         return 0
     print(f"{g.latex[g.loss]} = {loss!r}   ({values.n} sample{'s' if values.n > 1 else ''})")
     for name, v in out["gradients"].items():

@@ -54,6 +54,10 @@ class Graph:
     detail: str = "auto"  # "all": a large page shows every step
     example: object = None  # numeric.Values: the worked example of the lesson page
     learning_rate: float | None = None  # the worked example's gradient-descent step
+    seeded: tuple[str, ...] = ()  # leaves of the example the spec did not give (seeded)
+    # the loss node is one example's loss (no 1/N): a batch's loss and gradients are the
+    # mean of the samples' values, not their sum (½ SSE's E, [notation] mean = per_example)
+    mean_outside: bool = False
     sample: Callable | None = None  # (numpy Generator) -> numeric.Values, a valid point
     # size guard: whether flattening a node to leaves (``flat``) stays cheap
     expandable: bool = True

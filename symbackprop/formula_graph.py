@@ -9,6 +9,7 @@ import sympy as sp
 
 from . import ops
 from .dag import Graph, Node
+from .errors import SpecError
 from .expr import names, to_sympy
 from .formula_spec import FormulaGraph, latex_name
 from .numeric import Values
@@ -20,8 +21,12 @@ EXPAND_MAX_SIZE = 200
 def build_formula_graph(net: FormulaGraph) -> Graph:
     symbols = {k: sp.Symbol(k, real=True) for k in net.inputs}
     nodes = {k: Node(k, "leaf", (), None, "input") for k in net.inputs}
+    texts = dict(net.nodes)
     for key, tree in net.trees().items():
         expr = to_sympy(tree, symbols, ops.FUNCTIONS, where=key)
+        if expr.has(sp.zoo, sp.nan, sp.oo, sp.I):  # log(0) * x, sqrt(-1) * x
+            raise SpecError(f"{key} = {texts[key]!r} has no finite real value: it contains "
+                            f"{_bad(expr)}", f"node {key}")
         kind = "output" if key == net.output else "node"
         nodes[key] = Node(key, "formula", tuple(sorted(names(tree))), expr, kind)
         symbols[key] = sp.Symbol(key, real=True)
@@ -31,10 +36,18 @@ def build_formula_graph(net: FormulaGraph) -> Graph:
               name=net.name, title=net.title, sizes=(len(net.inputs),),
               partial=net.notation.derivative == "partial", detail=net.detail,
               example=_example(net, positive),
+              seeded=() if net.example is not None else tuple(net.inputs),
               sample=lambda rng, n=1: _sample(net.inputs, positive, rng))
     # flattening a deep graph's shared nodes is exponential: sized on the graph first
     g.expandable = g.flat_size(g.loss) <= EXPAND_MAX_SIZE
     return g
+
+
+def _bad(expr) -> str:
+    """What makes a node's formula undefined, in words a formula's author reads."""
+    if expr.has(sp.I):
+        return "the square root of a negative number (or another complex value)"
+    return "log(0), a division by zero or another infinite value"
 
 
 def _example(net: FormulaGraph, positive: bool) -> Values:

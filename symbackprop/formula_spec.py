@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from .expr import FUNCTIONS, Name, Node, Walker, names, parse_formula, walk
 from .errors import SpecError
 from .notation import Notation
+from .spelling import Entry, Spellings, listing, resolve
 
 MAX_NAMES = 500  # inputs + nodes
+MAX_NAME = 40  # characters in a name (spec.MAX_NAME)
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Names the NumPy code lambdify writes may use besides the formula functions
 # (relu' is Heaviside, |x|' is sign, exp(1) prints as e): a symbol of that name would shadow it.
@@ -110,6 +112,8 @@ def _suggest(word, known) -> str:
 
 
 def _check_name(r, name, table, key, what):
+    if isinstance(name, str) and len(name) > MAX_NAME:
+        r.fail(f"{what} name of {len(name)} characters; the limit is {MAX_NAME}", table, key)
     if not isinstance(name, str) or not _IDENT.match(name):
         r.fail(f"{what} {name!r} is not a name (a letter, then letters, digits or _)",
                table, key)
@@ -173,6 +177,9 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         r.fail(f"missing field 'output' (the node to differentiate, e.g. output = "
                f"\"{nodes[-1][0]}\")")
     output = data["output"]
+    if not isinstance(output, str):
+        r.fail(f"output must be the name of one node in quotes, e.g. output = "
+               f"\"{nodes[-1][0]}\"", None, "output")
     if output not in trees:
         if output in inputs:
             msg = f"output = {output!r} is an input; it must be one of the nodes"
@@ -202,7 +209,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
     if title is not None and not isinstance(title, str):
         r.fail("title must be a string", None, "title")
     return FormulaGraph(
-        name=str(data.get("name", name)), inputs=tuple(inputs), output=output,
+        name=r.stem(data, name), inputs=tuple(inputs), output=output,
         nodes=tuple(nodes), title=title, example=_example(r, data.get("example"), inputs),
         notation=r.notation(notation),
         detail=r.choice(data, "detail", ("auto", "all"), "auto"),
@@ -220,13 +227,13 @@ def _example(r, data, inputs):
     if not isinstance(values, dict):
         r.fail(f"[example] inputs must be a table of name = number: inputs = {shape}",
                "example", "inputs" if "inputs" in data else None)
-    for k, v in values.items():
-        if k not in inputs:
-            r.fail(f"[example] inputs: unknown input {k!r}{_suggest(k, inputs)}"
-                   f" (inputs: {', '.join(inputs)})", "example", "inputs")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) == float("inf"):
-            r.fail(f"[example] inputs: {k} = {v!r} is not a finite number", "example", "inputs")
+    # the spec's own name (w0) or the page's (w_0, w_{0})
+    spellings = Spellings((Entry(k, k, (k, latex_name(k))) for k in inputs), quote=True)
+    given = resolve(values, spellings, r.where("example", "inputs"), "[example] inputs",
+                    "input")
+    values = {k: r.number(v, f"[example] inputs: {k}", "example", "inputs")
+              for k, v in given.items()}
     missing = [k for k in inputs if k not in values]
     if missing:
-        r.fail(f"[example] inputs: missing {', '.join(missing)}", "example", "inputs")
-    return tuple((k, float(values[k])) for k in inputs)
+        r.fail(f"[example] inputs: missing {listing(missing)}", "example", "inputs")
+    return tuple((k, values[k]) for k in inputs)

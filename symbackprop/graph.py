@@ -13,7 +13,9 @@ from .dag import Graph, Node
 from .formula_graph import build_formula_graph
 from .naming import Quantity
 from .numeric import Values
+from .errors import SpecError
 from .spec import Network
+from .spelling import Entry, Spellings, resolve
 
 
 def build_graph(spec) -> Graph:
@@ -83,13 +85,20 @@ def _build_layered(net: Network) -> Graph:
     out = table.units[-1]
     loss = ops.LOSSES[net.loss]
     feeds = table.pre[-1] if net.loss == "softmax_ce" else out
-    term = loss.term([S(t) for t in table.targets], [S(q) for q in feeds], S(table.count))
-    inputs = [t.key for t in table.targets] + [q.key for q in feeds] + [table.count.key]
+    # per_example: the loss of one example, no 1/N (the mean is taken over the batch's
+    # gradients); per_batch: one sample's term of the mean, 1/N included
+    per_example = net.notation.mean == "per_example"
+    count = sp.Integer(1) if per_example else S(table.count)
+    term = loss.term([S(t) for t in table.targets], [S(q) for q in feeds], count)
+    inputs = [t.key for t in table.targets] + [q.key for q in feeds]
+    if not per_example:
+        inputs.append(table.count.key)
     add(table.loss, net.loss, inputs, term)
     if net.loss == "softmax_ce":
         denom = sp.Add(*[sp.exp(S(z)) for z in table.pre[-1]])
         rewrites[table.loss.key] = {sp.exp(S(z)) / denom: S(h) for z, h in zip(table.pre[-1], out)}
 
+    example, seeded = _example(net, table)
     return Graph(
         nodes=nodes, latex=latex, loss=table.loss.key,
         params=tuple(q.key for q in table.params),
@@ -97,7 +106,8 @@ def _build_layered(net: Network) -> Graph:
         spec=net, table=table, rewrites=rewrites,
         name=net.name, title=net.title, layers=net.layers, sizes=net.sizes, loss_name=net.loss,
         partial=net.notation.derivative == "partial", detail=net.detail,
-        example=_example(net, table),
+        example=example, seeded=seeded,
+        mean_outside=per_example or not loss.has_mean,
         learning_rate=net.example.learning_rate if net.example else None,
         sample=lambda rng, n=1: _sample(net, table, rng, n),
         # the flattened loss grows with the edges: expansions are shown up to this many
@@ -109,24 +119,39 @@ def _build_layered(net: Network) -> Graph:
 EXPAND_MAX_EDGES = 200
 
 
-def _example(net: Network, table) -> Values:
-    """The worked example: the spec's [example], else seeded round numbers."""
-    ex = net.example
-    if ex is not None:
-        by_latex = table.by_latex()
-        params = {by_latex[naming.canonical_latex(k)].key: v for k, v in ex.params}
-        if set(params) == {q.key for q in table.params}:
-            return Values([ex.inputs], [ex.targets], params)
+def _example(net: Network, table) -> tuple[Values, tuple[str, ...]]:
+    """The worked example and the keys of the parameters it seeded. The spec's [example]
+    is kept as given (inputs, targets, every parameter it names, in any spelling the
+    names allow); parameters it does not name are seeded round numbers, never 0 (a zero
+    weight or input makes whole rows of gradients trivially 0)."""
     rng = np.random.default_rng(7)
-    params = {q.key: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for q in table.params}
+    seeded = {q.key: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for q in table.params}
     X = np.round(rng.uniform(-1, 1, size=(1, len(table.inputs))), 1)
+    X[X == 0] = 0.5
     if net.loss == "softmax_ce":
         T = np.eye(len(table.targets))[:1]
     elif net.loss == "bce":
         T = np.ones((1, 1))
     else:
         T = np.round(rng.uniform(-1, 1, size=(1, len(table.targets))), 1)
-    return Values(X, T, params)
+    ex = net.example
+    if ex is None:  # the inputs and targets are seeded too
+        return Values(X, T, seeded), table_keys(table) + tuple(seeded)
+    given = resolve(dict(ex.params), parameter_spellings(table), ex.where, "[example] params")
+    if net.loss == "softmax_ce" and abs(sum(ex.targets) - 1) > 1e-9:
+        raise SpecError(f"[example] targets must sum to 1 for softmax_ce (one-hot or a "
+                        f"distribution), got {sum(ex.targets)}", ex.where)
+    params = {k: given.get(k, v) for k, v in seeded.items()}
+    return Values([ex.inputs], [ex.targets], params), tuple(k for k in seeded if k not in given)
+
+
+def table_keys(table) -> tuple[str, ...]:
+    return tuple(q.key for q in table.inputs + table.targets)
+
+
+def parameter_spellings(table) -> Spellings:
+    """The spellings a user may write for the parameters of a layered network."""
+    return Spellings(Entry(q.key, q.latex, (q.latex,)) for q in table.params)
 
 
 def _sample(net: Network, table, rng, n: int = 1) -> Values:

@@ -89,7 +89,7 @@ class LayerProgram:
         self.loss_fn = lambdify_sorted(g.nodes[g.loss].expr)
         self.loss_cols = {g.sym(t.key): ("t", k) for k, t in enumerate(table.targets)}
         self.loss_cols |= {g.sym(o.key): ("y", k) for k, o in enumerate(outs)}
-        self.mean_outside = not self.loss.has_mean
+        self.mean_outside = g.mean_outside
 
     def run(self, values: Values):
         """(loss, {param key: gradient}, [δ^{[l]} as (N × n_l) arrays])."""

@@ -148,8 +148,11 @@ def names(net: Network) -> Names:
         if layer.bias == "none":
             biases.append(())
         elif layer.bias == "shared":
-            latex = _sub("b", str(l), None) if nota.scope == "global" else _sub("b", None, l)
+            # global scope: one counter numbers every bias, shared or per unit
+            latex = _sub("b", str(b_count + 1), None) if nota.scope == "global" \
+                else _sub("b", None, l)
             biases.append((Quantity(f"b{l}", latex, "bias", l, 0),))
+            b_count += 1
         else:
             bs = []
             for j in range(n):

@@ -26,6 +26,7 @@ import sympy as sp
 
 from . import ops
 from .derive import Derivation, expanded, reaching
+from .sizes import flat_depths
 from .steps import Chain, Local, Step, Sum
 
 # The whole-loss identity is attempted while the flattened loss has at most this many
@@ -34,6 +35,11 @@ from .steps import Chain, Local, Step, Sum
 # parameters x that size stays under WHOLE_MAX_WORK.
 WHOLE_MAX_SIZE = 400
 WHOLE_MAX_WORK = 8000
+# ... and while it is at most this deep: SymPy recurses once per level (issue 12: 32
+# one-unit sigmoid layers overflowed Python's stack in sympy.diff), and the identity's
+# cost grows steeply with depth (a sigmoid chain, 2 levels a layer: depth 28 in 6 s,
+# 36 in 12 s, 44 past 200 s on 2 cores).
+WHOLE_MAX_DEPTH = 30
 # Functions with a kink: a whole-loss identity through them can only be judged at
 # points; the local proof settles them branch by branch.
 KINKS = (sp.Piecewise, sp.Heaviside, sp.Abs, sp.sign)
@@ -67,6 +73,8 @@ def method_for(d: Derivation) -> str:
     g = d.graph
     size = g.flat_size(d.loss)
     if size > WHOLE_MAX_SIZE or size * len(d.gradients) > WHOLE_MAX_WORK:
+        return "local"
+    if flat_depths(g)[d.loss] > WHOLE_MAX_DEPTH:
         return "local"
     kinked = any(n.expr is not None and ops.elementary(n.expr).has(*KINKS)
                  for n in g.nodes.values())

@@ -50,3 +50,26 @@ def tree_size(expr, leaves: dict) -> int:
             total += 1
             stack.extend(e.args)
     return total
+
+
+def flat_depths(g) -> dict[str, int]:
+    """Nesting depth of ``g.flat(k)`` for every node k (a leaf is 1). SymPy walks an
+    expression recursively, several Python frames per level: past a few hundred levels
+    (a chain of 32 sigmoid layers) ``sympy.diff`` of the flattened loss overflows the
+    stack, so deep trees are guarded by this count too."""
+    depths: dict[str, int] = {}
+    for k, node in g.nodes.items():
+        if node.op == "leaf":
+            depths[k] = 1
+            continue
+        leaves = {g.sym(i): depths[i] for i in node.inputs}
+        deepest, stack = 0, [(node.expr, 0)]
+        while stack:
+            e, above = stack.pop()
+            if e in leaves:
+                deepest = max(deepest, above + leaves[e])
+            else:
+                deepest = max(deepest, above + 1)
+                stack.extend((a, above + 1) for a in e.args)
+        depths[k] = deepest
+    return depths

@@ -6,6 +6,7 @@ turns it into symbols, ``reference.py`` into NumPy arrays.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,18 +16,27 @@ from pathlib import Path
 from .activations import ACTIVATIONS as _ACTIVATIONS
 from .errors import SpecError
 from .formula_spec import read_graph_spec
-from .notation import DERIVATIVES, NUMBERINGS, SCOPES, Notation
 from .losses import LOSSES as _LOSSES
+from .notation import DERIVATIVES, MEANS, NUMBERINGS, SCOPES, Notation
 
 ACTIVATIONS = tuple(_ACTIVATIONS)  # the registries' names, in their order
 LOSSES = tuple(_LOSSES)
 BIASES = ("none", "per_unit", "shared")
 
 # A name the user gives is printed as LaTeX, so it must be plain: letters, digits,
-# sub/superscripts, braces, brackets, commas. No backslash commands.
+# sub/superscripts, braces, brackets, commas. No backslash commands, and no ``^^``
+# (TeX reads ``^^5c`` as a backslash).
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^{}\[\],']*$")
-_MAX_UNITS = 4096
-_MAX_LAYERS = 512
+# Sizes the engine holds within seconds and bounded memory (README, "Limits"; measured
+# with benchmarks/limits.py): a spec past them is refused when it is read.
+MAX_UNITS = 64  # units in one layer
+MAX_LAYERS = 64  # layers
+MAX_PARAMS = 2500  # weights and biases together
+MAX_NAME = 40  # characters in one name
+MAX_SPEC_BYTES = 1_000_000  # a spec file
+# The file stem a spec's ``name`` gives its output files: a plain stem, no folders, no
+# hidden file, no control characters.
+_STEM = re.compile(r"^[^./\\\x00-\x1f\x7f:][^/\\\x00-\x1f\x7f:]*$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Example:
     targets: tuple[float, ...]
     params: tuple[tuple[str, float], ...]  # (LaTeX name, value), in any order
     learning_rate: float | None = None  # show one gradient-descent step
+    where: str | None = None  # file:line of its params, for errors about their names
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,10 @@ def presets() -> list[str]:
 
 def loads(text: str, name: str = "network", source: str = "<spec>"):
     """Parse and validate TOML text; errors carry ``source:line:column``."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"spec is too large ({len(text):,} characters; limit "
+                        f"{MAX_SPEC_BYTES:,})", source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -109,6 +124,11 @@ def loads(text: str, name: str = "network", source: str = "<spec>"):
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         where = f"{source}:{m.group(1)}:{m.group(2)}" if m else source
         raise SpecError(f"malformed TOML: {re.sub(r' ?[(]at line.*[)]', '', msg)}", where) from None
+    except RecursionError:
+        raise SpecError("malformed TOML: arrays or tables nested too deep", source) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise SpecError(f"malformed TOML: a number too large to read ({exc})".split(";")[0],
+                        source) from None
     return _Reader(text, source).network(data, name)
 
 
@@ -165,20 +185,52 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (int, list)):
             self.fail(f"{key} must be a count or a list of names", table, key, index)
         if isinstance(value, int):
-            if not 1 <= value <= _MAX_UNITS:
-                self.fail(f"{key} = {value} must be between 1 and {_MAX_UNITS}", table, key, index)
+            if not 1 <= value <= MAX_UNITS:
+                self.fail(f"{key} = {value} must be between 1 and {MAX_UNITS}", table, key, index)
             return value, None
         if not value:
             self.fail(f"{key} must not be empty", table, key, index)
+        if len(value) > MAX_UNITS:
+            self.fail(f"{key} names {len(value)} values; the limit is {MAX_UNITS}",
+                      table, key, index)
         for item in value:
-            if not isinstance(item, str) or not _NAME.match(item):
-                self.fail(
-                    f"{key}: {item!r} is not a plain name (letters, digits, _ ^ {{ }} [ ] ,)",
-                    table, key, index,
-                )
+            self.name(item, key, table, index)
         if len(set(value)) != len(value):
             self.fail(f"{key}: names repeat", table, key, index)
         return len(value), tuple(value)
+
+    def name(self, item, key, table=None, index=None):
+        """A name a page will typeset: plain, short, no TeX ``^^`` escape."""
+        if not isinstance(item, str):
+            self.fail(f"{key}: {item!r} is not a name (a string)", table, key, index)
+        if len(item) > MAX_NAME:
+            self.fail(f"{key}: a name of {len(item)} characters; the limit is {MAX_NAME}",
+                      table, key, index)
+        if not _NAME.match(item) or "^^" in item:
+            self.fail(f"{key}: {item!r} is not a plain name (a letter, then letters, digits, "
+                      f"_ ^ {{ }} [ ] , ' but not ^^)", table, key, index)
+
+    def stem(self, data, default):
+        """The spec's ``name``: the stem of its output files, so no folders in it."""
+        name = data.get("name", default)
+        if not isinstance(name, str) or not _STEM.match(name) or ".." in name \
+                or len(name) > 100:
+            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:50] + "...'"
+            self.fail(f"name = {shown} must be a plain file name stem (no / \\ : or '..', "
+                      f"not starting with '.', at most 100 characters)", None, "name")
+        return name
+
+    def number(self, value, what, table, key):
+        """A finite number as a float; 10^400 or nan is an error at its line."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{what}: {value!r} is not a number", table, key)
+        try:
+            x = float(value)
+        except OverflowError:
+            x = float("inf")
+        if not math.isfinite(x):
+            self.fail(f"{what}: {str(value)[:20]} is not a finite number", table, key)
+        return x
 
     def network(self, data, name):
         """The spec of the file's ``kind``: a layered network or a graph of formulas."""
@@ -201,10 +253,16 @@ class _Reader:
         raw_layers = data.get("layers")
         if not isinstance(raw_layers, list) or not raw_layers:
             self.fail("missing [[layers]]: at least the output layer is needed")
-        if len(raw_layers) > _MAX_LAYERS:
-            self.fail(f"too many layers ({len(raw_layers)} > {_MAX_LAYERS})", "layers")
+        if len(raw_layers) > MAX_LAYERS:
+            self.fail(f"too many layers ({len(raw_layers)}; the limit is {MAX_LAYERS})",
+                      "layers")
         layers = tuple(self.layer(raw, i) for i, raw in enumerate(raw_layers))
         sizes = (n_in,) + tuple(layer.size for layer in layers)
+        n_params = sum(a * b + {"none": 0, "shared": 1}.get(layer.bias, b)
+                       for a, b, layer in zip(sizes, sizes[1:], layers))
+        if n_params > MAX_PARAMS:
+            self.fail(f"the network has {n_params:,} weights and biases; the limit is "
+                      f"{MAX_PARAMS:,}", None, "inputs")
         for i, layer in enumerate(layers):
             if layer.residual and sizes[i] != sizes[i + 1]:
                 self.fail(
@@ -220,6 +278,9 @@ class _Reader:
                 self.fail('loss = "softmax_ce" needs an output layer of at least 2 units with '
                           'activation = "identity" (the softmax belongs to the loss)',
                           None, "loss")
+            if out.residual:
+                self.fail('loss = "softmax_ce" needs an output layer without residual = true '
+                          '(the softmax reads the output layer\'s z)', None, "loss")
         target_names = None
         if "targets" in data:
             n_t, target_names = self.names(data["targets"], "targets")
@@ -231,7 +292,7 @@ class _Reader:
             self.fail("title must be a string", None, "title")
         detail = self.choice(data, "detail", ("auto", "all"), "auto")
         net = Network(
-            name=str(data.get("name", name)), inputs=n_in, layers=layers, loss=loss,
+            name=self.stem(data, name), inputs=n_in, layers=layers, loss=loss,
             notation=notation, input_names=input_names, target_names=target_names,
             title=title, detail=detail,
         )
@@ -242,11 +303,13 @@ class _Reader:
     def notation(self, data) -> Notation:
         if not isinstance(data, dict):
             self.fail("[notation] must be a table", None, "notation")
-        self.check_keys(data, ("numbering", "scope", "derivative"), "notation", what="[notation]")
+        self.check_keys(data, ("numbering", "scope", "derivative", "mean"), "notation",
+                        what="[notation]")
         return Notation(
             numbering=self.choice(data, "numbering", NUMBERINGS, "by_input", "notation"),
             scope=self.choice(data, "scope", SCOPES, "per_layer", "notation"),
             derivative=self.choice(data, "derivative", DERIVATIVES, "d", "notation"),
+            mean=self.choice(data, "mean", MEANS, "per_batch", "notation"),
         )
 
     def layer(self, data, i) -> Layer:
@@ -257,6 +320,9 @@ class _Reader:
         if "units" not in data:
             self.fail(f"[[layers]] #{i + 1}: missing field 'units'", "layers", None, i)
         size, names = self.names(data["units"], "units", "layers", i)
+        if size > MAX_UNITS:
+            self.fail(f"units = {size}: the limit is {MAX_UNITS} units in a layer",
+                      "layers", "units", i)
         pre_names = None
         if "preactivations" in data:
             n_pre, pre_names = self.names(data["preactivations"], "preactivations", "layers", i)
@@ -274,35 +340,35 @@ class _Reader:
         )
 
     def example(self, data, net) -> Example:
+        if not isinstance(data, dict):
+            self.fail("[example] must be a table", None, "example")
         self.check_keys(data, ("inputs", "targets", "params", "learning_rate"), "example",
                         what="[example]")
         lr = data.get("learning_rate")
-        if lr is not None and (not _is_number(lr) or lr <= 0):
-            self.fail("[example] learning_rate must be a positive number", "example",
-                      "learning_rate")
+        if lr is not None:
+            lr = self.number(lr, "[example] learning_rate", "example", "learning_rate")
+            if lr <= 0:
+                self.fail("[example] learning_rate must be a positive number", "example",
+                          "learning_rate")
+        rows = {}
         for key, count in (("inputs", net.inputs), ("targets", net.outputs)):
             vals = data.get(key)
-            if not isinstance(vals, list) or len(vals) != count or not all(
-                _is_number(v) for v in vals
-            ):
+            if not isinstance(vals, list) or len(vals) != count:
                 self.fail(f"[example] {key} must be a list of {count} numbers", "example", key)
+            rows[key] = tuple(self.number(v, f"[example] {key}", "example", key) for v in vals)
         params = data.get("params", {})
-        if not isinstance(params, dict) or not all(_is_number(v) for v in params.values()):
+        if not isinstance(params, dict):
             self.fail("[example] params must be a table of name = number", "example", "params")
         return Example(
-            inputs=tuple(float(v) for v in data["inputs"]),
-            targets=tuple(float(v) for v in data["targets"]),
-            params=tuple((k, float(v)) for k, v in params.items()),
-            learning_rate=None if lr is None else float(lr),
+            inputs=rows["inputs"], targets=rows["targets"],
+            params=tuple((str(k), self.number(v, f"[example] params {k!r}", "example", "params"))
+                         for k, v in params.items()),
+            learning_rate=lr, where=self.where("example", "params"),
         )
 
 
 # The spec kinds a file names (``kind = "graph"``) and the reader of each.
 KINDS = {"layers": _Reader.layered, "graph": read_graph_spec}
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _replace(obj, **changes):

@@ -4,25 +4,27 @@
      "params": {"w_1^{[1]}": 0.1, ...}}
 
 One row per sample (a flat list is one sample); parameter names as the lesson prints
-them, braces around a one-character subscript optional. A graph spec (``kind = "graph"``)
-names its inputs, which are what its output is differentiated by:
+them or in any spelling that can only mean one of them (``spelling.py``: ``w_10^{[1]}``
+for ``w_{10}^{[1]}``, ``b_1^{[3]}`` for a layer's only bias ``b^{[3]}``). A graph spec
+(``kind = "graph"``) names its inputs, which are what its output is differentiated by:
 
     {"inputs": {"x": -2, "y": 5, "z": -4}}
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from pathlib import Path
 
 import numpy as np
 
-from .errors import SpecError
 from .dag import Graph
-from .naming import canonical_latex
+from .errors import SpecError
 from .numeric import Values
+from .spelling import Entry, Spellings, listing, resolve
+
+MAX_VALUES_BYTES = 10_000_000  # a VALUES.json file
 
 
 def load_values(path: str | Path, g: Graph) -> Values:
@@ -33,11 +35,23 @@ def load_values(path: str | Path, g: Graph) -> Values:
         raise SpecError(f"cannot read values: {exc.strerror}", where) from None
     except UnicodeDecodeError:
         raise SpecError("values file is not UTF-8 text", where) from None
+    return parse_values(read_json(text, where), g, where)
+
+
+def read_json(text: str, where: str):
+    """JSON text -> data, every way it can fail a one-line SpecError."""
+    text = text.removeprefix("\ufeff")
+    if len(text) > MAX_VALUES_BYTES:
+        raise SpecError(f"values file is too large ({len(text):,} characters; limit "
+                        f"{MAX_VALUES_BYTES:,})", where)
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecError(f"malformed JSON: {exc.msg}", f"{where}:{exc.lineno}:{exc.colno}") from None
-    return parse_values(data, g, where)
+    except RecursionError:
+        raise SpecError("malformed JSON: arrays or objects nested too deep", where) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise SpecError("malformed JSON: a number too large to read", where) from None
 
 
 def parse_values(data, g: Graph, where: str = "values") -> Values:
@@ -65,9 +79,20 @@ def parse_values(data, g: Graph, where: str = "values") -> Values:
 
 
 def _number(v, what, where) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise SpecError(f"{what}: {json.dumps(v)} is not a finite number", where)
-    return float(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise SpecError(f"{what}: {_short(v)} is not a finite number", where)
+    try:
+        x = float(v)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise SpecError(f"{what}: {_short(v)} is not a finite number", where)
+    return x
+
+
+def _short(v) -> str:
+    text = str(v) if isinstance(v, (int, float)) else json.dumps(v)
+    return text if len(text) <= 40 else text[:20] + "..." + f" ({len(text):,} characters)"
 
 
 def _rows(value, width, what, where):
@@ -77,7 +102,7 @@ def _rows(value, width, what, where):
     out = []
     for n, row in enumerate(rows, 1):
         if not isinstance(row, list) or len(row) != width:
-            raise SpecError(f"{what} row {n}: expected {width} numbers, got {json.dumps(row)}", where)
+            raise SpecError(f"{what} row {n}: expected {width} numbers, got {_short(row)}", where)
         out.append([_number(v, f"{what} row {n}", where) for v in row])
     return out
 
@@ -85,42 +110,30 @@ def _rows(value, width, what, where):
 def _params(value, g: Graph, where) -> dict[str, float]:
     if not isinstance(value, dict):
         raise SpecError('params must be an object {"name": value}', where)
-    by_name = {canonical_latex(g.latex[k]): k for k in g.params}
-    expected = ", ".join(g.latex[k] for k in g.params)
-    out = {}
-    for name, v in value.items():
-        key = by_name.get(canonical_latex(name))
-        if key is None:
-            near = difflib.get_close_matches(canonical_latex(name), list(by_name), n=1)
-            hint = f"; did you mean {g.latex[by_name[near[0]]]}?" if near else ""
-            raise SpecError(f"params: unknown parameter {name!r}{hint} (expected: {expected})", where)
-        out[key] = _number(v, f"params {name!r}", where)
+    spellings = Spellings(Entry(k, g.latex[k], (g.latex[k],)) for k in g.params)
+    given = resolve(value, spellings, where, "params")
+    out = {k: _number(v, f"params {g.latex[k]}", where) for k, v in given.items()}
     missing = [g.latex[k] for k in g.params if k not in out]
     if missing:
-        raise SpecError(f"params: missing {', '.join(missing)} (expected: {expected})", where)
+        raise SpecError(f"params: missing {listing(missing)} (expected: "
+                        f"{listing(g.latex[k] for k in g.params)})", where)
     return out
 
 
 def _graph_values(data, g: Graph, where) -> Values:
     """{"inputs": {name: value}} for a graph spec: the inputs travel as the parameters."""
-    expected = ", ".join(g.params)
-    shape = '{"inputs": {' + ", ".join(f'"{k}": ...' for k in g.params) + "}}"
+    shape = '{"inputs": {' + listing(f'"{k}": ...' for k in g.params) + "}}"
     if not isinstance(data, dict) or set(data) != {"inputs"} or not isinstance(data["inputs"], dict):
         raise SpecError(f"expected {shape} (the inputs by name)", where)
-    # the spec's name (w0) or its printed form (w_0, w_{0}) as grad prints it
-    by_name = {k: k for k in g.params}
-    by_name.update({canonical_latex(g.latex[k]): k for k in g.params})
-    out = {}
-    for name, v in data["inputs"].items():
-        key = by_name.get(name) or by_name.get(canonical_latex(name))
-        if key is None:
-            near = difflib.get_close_matches(name, list(g.params), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise SpecError(f"inputs: unknown input {name!r}{hint} (expected: {expected})", where)
-        if key in out:
-            raise SpecError(f"inputs: {key!r} is given twice", where)
-        out[key] = _number(v, f"inputs {name!r}", where)
+    given = resolve(data["inputs"], input_spellings(g), where, "inputs", "input")
+    out = {k: _number(v, f"inputs {k!r}", where) for k, v in given.items()}
     missing = [k for k in g.params if k not in out]
     if missing:
-        raise SpecError(f"inputs: missing {', '.join(missing)} (expected: {expected})", where)
+        raise SpecError(f"inputs: missing {listing(missing)} (expected: {listing(g.params)})",
+                        where)
     return Values(np.zeros((1, 0)), None, out)
+
+
+def input_spellings(g: Graph) -> Spellings:
+    """A graph's inputs: the spec's own name (w0) or its printed form (w_0, w_{0})."""
+    return Spellings((Entry(k, k, (k, g.latex[k])) for k in g.params), quote=True)

@@ -63,7 +63,8 @@ def test_cs231n_sigmoid_neuron(tmp_path, capsys):
     # + w2))) at w = [2, -3, -3], x = [-1, -2]: dx = [0.39, -0.59], dw = [-0.2, -0.39, 0.2].
     got = grad_json(tmp_path, capsys, NEURON,
                     {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
-    published = {"x_0": 0.39, "w_0": -0.2, "x_1": -0.59, "w_1": -0.39, "w_2": 0.2}
+    # the JSON keys are the spec's own names (issue 11: not w_0, x_0)
+    published = {"x0": 0.39, "w0": -0.2, "x1": -0.59, "w1": -0.39, "w2": 0.2}
     assert {k: round(v, 2) for k, v in got["gradients"].items()} == published
     assert got["loss"] == pytest.approx(1 / (1 + np.exp(-1.0)), rel=1e-12)
 

@@ -90,7 +90,7 @@ class Truth:
         self._total: dict = {}
         self._locals: dict = {}
         loss_spec = getattr(net, "loss", None)
-        self.reduce = "mean" if loss_spec and not ops.LOSSES[loss_spec].has_mean else "sum"
+        self.reduce = "mean" if loss_spec and g.mean_outside else "sum"
         self.shared = {k for k, n in g.nodes.items()
                        if n.op == "leaf" and n.kind not in ("input", "target")}
         if not g.layers:

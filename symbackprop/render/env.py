@@ -89,10 +89,39 @@ def render(kind: str, name: str, view: dict, extra: str | None = None) -> str:
     file and line (the built-in templates are tested and never fail here)."""
     try:
         return environment(kind, extra).get_template(name).render(**view)
-    except jinja2.TemplateError as exc:
+    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
+            AttributeError, RecursionError, UnicodeError) as exc:
         if extra is None:
             raise
-        where = getattr(exc, "filename", None) or name
-        line = getattr(exc, "lineno", None)
-        raise SpecError(f"template error: {exc.message or exc}",
-                        f"{where}:{line}" if line else where) from None
+        where, line = _user_line(exc, extra)
+        if where is None:  # the error is in a built-in template, given what the user's gave
+            where = getattr(exc, "filename", None) or name
+        text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        if not isinstance(exc, jinja2.TemplateError):
+            text = f"{type(exc).__name__}: {text}"
+        text = " ".join(text.split())[:300]
+        raise SpecError(f"template error: {text}", f"{where}:{line}" if line else where) from None
+
+
+def _user_line(exc, extra: str) -> tuple[str | None, int | None]:
+    """(file, line) of the user's own template where ``exc`` arose: a syntax error names
+    it; at render time Jinja's rewritten traceback has a frame per template line."""
+    root = Path(extra).resolve()
+
+    def mine(filename) -> bool:
+        try:
+            return filename is not None and Path(filename).resolve().is_relative_to(root)
+        except (OSError, ValueError):
+            return False
+
+    filename = getattr(exc, "filename", None)
+    if mine(filename):
+        return filename, getattr(exc, "lineno", None)
+    found = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if mine(code.co_filename):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -112,7 +112,6 @@ def graph_output_view(n: Notation) -> dict:
 
 def loss_view(n: Notation) -> dict:
     g = n.g
-    net = g.spec
     if not g.layers:
         return graph_output_view(n)
     node = g.nodes[g.loss]
@@ -120,11 +119,12 @@ def loss_view(n: Notation) -> dict:
     lname = g.latex[g.loss]
     t = [g.latex[k] for k in g.targets]
     y = [g.latex[k] for k in g.nodes if g.nodes[k].kind == "output"]
-    loss = LOSSES[net.loss]
+    loss = LOSSES[g.loss_name]
     inner, parens = loss.summand([f"{s}^{{(n)}}" for s in t], [f"{s}^{{(n)}}" for s in y])
     inner = rf"\left({inner}\right)" if parens else f" {inner}"
     return {"total": rf"{lname} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}{inner}",
-            "term": f"{lname} = {term}", "name": loss.title, "has_mean": loss.has_mean,
+            "term": f"{lname} = {term}", "name": loss.title, "has_mean": not g.mean_outside,
+            "per_example": g.mean_outside and loss.has_mean,
             "latex": lname, "softmax": loss.on_logits, "graph": False,
             "definition": loss.definition}
 
@@ -256,6 +256,11 @@ def lesson_view(lesson: Lesson) -> dict:
         "params": [{"name": g.latex[k], "value": number(values.params[k])} for k in g.params],
         "nodes": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                   for k, node in g.nodes.items() if node.op != "leaf"],
+        # what the spec's [example] did not give, seeded: all of it, or these parameters
+        "seeded_all": bool(g.seeded) and all(k in g.seeded for k in g.params)
+        and (not g.layers or g.inputs[0] in g.seeded),
+        "seeded": [g.latex[k] for k in g.params if k in g.seeded][:12],
+        "seeded_more": max(0, sum(k in g.seeded for k in g.params) - 12),
     }
     lr = g.learning_rate
     ex["step"] = None
