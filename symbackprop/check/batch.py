@@ -1,7 +1,9 @@
 """A class's submissions at once: every .md, .tex and .txt file under the given folders,
 checked in parallel, one report per file and a summary table (CSV and JSON).
 
-Unreadable files are recorded in the summary and skipped; the rest are still checked.
+Unreadable files are recorded in the summary and skipped; so is, never opened, anything
+that is not a regular file or that resolves outside the submitted folders; the rest are
+still checked. The reports and the summary are written as one set (``render/write.py``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import check_file, truth_of
 from .extract import InputError
+from ..render.write import write_all
 from .report import counts, json_report, text_report
 
 SUFFIXES = (".md", ".markdown", ".tex", ".txt")
@@ -23,17 +28,59 @@ BAR_WIDTH = 30
 
 
 def collect(paths) -> tuple[list[Path], list[tuple[str, str]]]:
-    """The files to check, in a stable order, and (path, problem) for arguments that are
-    neither a file nor a folder."""
-    files, missing = [], []
+    """The files to check, in a stable order, and (path, reason) for what is skipped: an
+    argument that is neither a file nor a folder, and, never opened, any candidate that
+    is not a regular file (a FIFO, socket or device), a dangling symlink, or a symlink
+    that resolves outside the submitted folders."""
+    files, skipped = [], []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            root = p.resolve()
+            for f in _walk(p):
+                problem = _problem(f, root)
+                (skipped.append((str(f), problem)) if problem else files.append(f))
         elif p.exists() or p.is_symlink():
-            files.append(p)
+            problem = _problem(p, p.parent.resolve())
+            (skipped.append((str(p), problem)) if problem else files.append(p))
         else:
-            missing.append((str(p), "no such file or folder"))
-    return list(dict.fromkeys(files)), missing
+            skipped.append((str(p), "no such file or folder"))
+    return list(dict.fromkeys(files)), skipped
+
+
+def _walk(folder: Path):
+    """The candidate files under ``folder`` by suffix, sorted; symlinked folders are not
+    entered (a link to / would walk the whole disk)."""
+    found = []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for d in dirs:  # a symlink to a folder: reported, not entered
+            if os.path.islink(os.path.join(top, d)) and Path(d).suffix.lower() in SUFFIXES:
+                found.append(Path(top, d))
+        found += [Path(top, n) for n in names if Path(n).suffix.lower() in SUFFIXES]
+    return sorted(found)
+
+
+def _problem(path: Path, root: Path) -> str | None:
+    """Why ``path`` is not read, or None (``lstat``/``stat`` only: nothing is opened)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as e:
+        return f"cannot read: {e.strerror or e}"
+    if stat.S_ISLNK(mode):
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "skipped: a dangling symlink"
+        if not real.is_relative_to(root):
+            return "skipped: a symlink that resolves outside the submitted folders"
+        mode = real.stat().st_mode
+    if not stat.S_ISREG(mode):
+        return f"skipped: not a regular file ({_KIND.get(stat.S_IFMT(mode), 'special file')})"
+    return None
+
+
+_KIND = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
+         stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
 
 
 _SPEC = None
@@ -80,13 +127,20 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
     if progress is not None and total:
         _progress(0, total, progress)
     if jobs > 1 and total > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,)) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,))
+        try:
             futures = [pool.submit(_one, str(f)) for f in files]
             for n, fut in enumerate(as_completed(futures), 1):
                 path, res, err = fut.result()
                 results[path] = (res, err)
                 if progress is not None:
                     _progress(n, total, progress)
+        except BaseException:  # interrupted: the workers go now, not after their files
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         _init(spec)
         for n, f in enumerate(files, 1):
@@ -95,25 +149,29 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
             if progress is not None:
                 _progress(n, total, progress)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rows, taken = [], set()
+    rows, taken, files_out = [], set(), {}
     for f in files:
         res, err = results[str(f)]
         name = report_name(str(f), taken)
         if err is not None:
-            rows.append({"file": str(f), "checked": 0, "correct": 0, "wrong": 0, "errors": 0,
-                         "not_checked": 0, "status": f"unreadable: {err}"})
+            rows.append(_row(str(f), f"unreadable: {err}"))
             continue
-        (out / f"{name}.txt").write_text(text_report(res), encoding="utf-8")
-        (out / f"{name}.json").write_text(json_report(res), encoding="utf-8")
+        files_out[f"{name}.txt"] = text_report(res)
+        files_out[f"{name}.json"] = json_report(res)
         c = counts(res)
         rows.append({"file": str(f), **{k: c[k] for k in COLUMNS[1:-1]},
                      "status": "ok", "report": str(out / f"{name}.txt")})
     for path, problem in missing:
-        rows.append({"file": path, "checked": 0, "correct": 0, "wrong": 0, "errors": 0,
-                     "not_checked": 0, "status": f"unreadable: {problem}"})
-    write_summary(rows, out)
+        rows.append(_row(path, problem if problem.startswith("skipped") else
+                         f"unreadable: {problem}"))
+    files_out.update(summary_files(rows))
+    write_all(out, files_out)  # the reports and the summary as one set
     return rows, exit_code(rows)
+
+
+def _row(path: str, status: str) -> dict:
+    return {"file": path, "checked": 0, "correct": 0, "wrong": 0, "errors": 0,
+            "not_checked": 0, "status": status}
 
 
 def exit_code(rows) -> int:
@@ -123,13 +181,13 @@ def exit_code(rows) -> int:
     return 1 if bad else 0
 
 
-def write_summary(rows, out: Path):
+def summary_files(rows) -> dict[str, str]:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
-    (out / "summary.csv").write_text(buf.getvalue(), encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return {"summary.csv": buf.getvalue(),
+            "summary.json": json.dumps(rows, indent=2) + "\n"}
 
 
 def table(rows) -> str:
