@@ -8,7 +8,8 @@ either the whole previous set or the whole new one, never a mix.
 - A fault of the environment (a full disk, a read-only folder) is an ``OutputError``
   (exit 1): the new files are dropped, the previous set is left as it was.
 - The moves into place run with SIGINT, SIGTERM and SIGHUP held back, and are undone in
-  reverse order if one of them fails; the temporary folder is removed in every case.
+  reverse order if one of them fails; the temporary folder is removed in every case (one
+  that SIGKILL left behind is removed by the next run into the same folder).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def write_all(folder: str | Path, files: dict[str, str | bytes]) -> list[Path]:
     root = Path(folder).resolve()
     targets = {name: _target(root, Path(folder), name) for name in files}  # before any mkdir
     _folder(Path(folder))
+    _sweep(root)
     try:
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=TMP_PREFIX))
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=f"{TMP_PREFIX}{os.getpid()}-"))
     except OSError as exc:
         raise _fault(exc, Path(folder)) from None
     try:
@@ -53,6 +55,21 @@ def write_all(folder: str | Path, files: dict[str, str | bytes]) -> list[Path]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [Path(folder) / name for name in files]
+
+
+def _sweep(root: Path) -> None:
+    """Remove the temporary folders that a killed run (SIGKILL) left in ``root``: ours by
+    name, of a process that no longer runs."""
+    for entry in root.glob(f"{TMP_PREFIX}*-*"):
+        pid = entry.name[len(TMP_PREFIX):].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _write_file(path: Path, data: bytes) -> None:
