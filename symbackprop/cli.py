@@ -198,7 +198,7 @@ def cmd_lesson(args) -> int:
     files = (deep_files(net, options, seed=args.seed, output=output) if deep
              else lesson_files(net, seed=args.seed, output=output))
     for path in write_all(args.output, files):
-        print(path)
+        print(printable(path))
     return 0
 
 

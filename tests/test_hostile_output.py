@@ -254,3 +254,75 @@ def test_error_lines_are_inert_on_a_terminal(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "\\x1b" in err
     one_line(err)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdflatex"), reason="no pdflatex")
+def test_sigterm_during_pdflatex_ends_the_group_and_the_temporary_folders(tmp_path):
+    """``exam`` stopped while pdflatex runs: no pdflatex left running, no temporary folder
+    (holding answer keys) left in TMPDIR, no exam folder half-written, one line, 143."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    out = tmp_path / "exam"
+    env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONHASHSEED="0")
+    proc = subprocess.Popen([sys.executable, "-m", "symbackprop", "exam", "easynet",
+                             "--variants", "3", "-o", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not any(tmpdir.glob("symbackprop-latex-*/*.log")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.skip("the exam ended before pdflatex could be caught running")
+    running = pdflatex_in(tmpdir)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err.decode().count("\n") == 1 and b"Traceback" not in err
+    time.sleep(0.2)
+    assert running and pdflatex_in(tmpdir) == []
+    assert list(tmpdir.iterdir()) == [] and not out.exists()
+
+
+def pdflatex_in(folder: Path) -> list[int]:
+    """The processes whose working folder is under ``folder`` (pdflatex's run folder)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if os.readlink(proc / "cwd").startswith(str(folder)):
+                    found.append(int(proc.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_exam_killed_at_random_moments_is_one_set(tmp_path):
+    """``exam`` (no PDF) killed at random moments over a folder holding seed 1's set and
+    the instructor's notes: afterwards the folder is seed 1's set or seed 2's, whole, and
+    the notes are there (key.tex and key.json never of two seeds)."""
+    rng = random.Random(16)
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    base = [sys.executable, "-m", "symbackprop", "exam", "easynet", "--no-pdf", "--seed"]
+    sets = {}
+    for seed in ("1", "2"):
+        start = time.monotonic()
+        subprocess.run(base + [seed, "-o", str(tmp_path / seed)], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        sets[seed] = snapshot(tmp_path / seed)
+    whole = time.monotonic() - start
+    assert sets["1"]["key.json"] != sets["2"]["key.json"]
+    out = tmp_path / "exam"
+    for k in range(4):
+        if out.exists():
+            __import__("shutil").rmtree(out)
+        __import__("shutil").copytree(tmp_path / "1", out)
+        (out / "notes.txt").write_text("mine")
+        sig = (signal.SIGTERM, signal.SIGKILL)[k % 2]
+        proc = subprocess.Popen(base + ["2", "-o", str(out)], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.6, 1.4) * whole)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        now = snapshot(out)
+        assert now.pop("notes.txt") == b"mine"
+        assert now in (sets["1"], sets["2"]), f"a mix after {sig.name}"

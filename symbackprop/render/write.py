@@ -86,7 +86,7 @@ def _commit(staged: dict[str, Path], targets: dict[str, Path], tmp: Path) -> Non
     backup = tmp / "old"
     backup.mkdir()
     done = []  # (target, its backup or None)
-    with _signals_held():
+    with signals_held():
         try:
             for i, (name, path) in enumerate(staged.items()):
                 target = targets[name]
@@ -109,7 +109,7 @@ def _commit(staged: dict[str, Path], targets: dict[str, Path], tmp: Path) -> Non
             raise _fault(exc, target) from None
 
 
-class _signals_held:
+class signals_held:
     """SIGINT, SIGTERM and SIGHUP wait until the moves are done (main thread only)."""
 
     def __enter__(self):
