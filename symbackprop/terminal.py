@@ -9,8 +9,9 @@ import re
 
 # C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates,
 # the line and paragraph separators
+# (and the lone surrogates that stand for the bytes of a file name that is not UTF-8)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                      "\u2028\u2029]")
+                      "\u2028\u2029\ud800-\udfff]")
 
 
 def printable(text) -> str:

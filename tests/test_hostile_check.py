@@ -163,3 +163,21 @@ def test_batch_reports_are_one_set_on_a_full_disk(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err.split("files\n")[-1]  # after the progress bar
     assert err.count("\n") == 1 and "no space left" in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_batch_names_that_are_not_utf8_or_too_long(tmp_path, capsys):
+    """A submission whose name is not UTF-8, and one deep enough that its report name
+    would pass the file system's 255 bytes: both checked, reported under legal names."""
+    sub = tmp_path / "class"
+    deep = sub / Path(*["folder_with_a_long_name"] * 12)
+    deep.mkdir(parents=True)
+    (deep / "bob.txt").write_text(RIGHT)
+    (Path(os.fsdecode(bytes(sub) + b"/bad\xff.txt"))).write_text(RIGHT)
+    out = tmp_path / "reports"
+    assert main(["check", "easynet", str(sub), "-o", str(out)]) == 0
+    rows = json.loads((out / "summary.json").read_text())
+    assert sorted(r["status"] for r in rows) == ["ok", "ok"]
+    assert any(r["file"].endswith("bad\\xff.txt") for r in rows)
+    names = [p.name for p in out.iterdir()]
+    assert len(names) == 6 and all(len(os.fsencode(n)) <= 255 for n in names)
+    assert all(n.isprintable() for n in names)

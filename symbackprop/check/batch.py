@@ -9,6 +9,7 @@ still checked. The reports and the summary are written as one set (``render/writ
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from .report import counts, json_report, text_report
 SUFFIXES = (".md", ".markdown", ".tex", ".txt")
 COLUMNS = ("file", "checked", "correct", "wrong", "errors", "not_checked", "status")
 BAR_WIDTH = 30
+MAX_NAME_BYTES = 200  # a report's name, before .txt/.json (file systems allow 255)
 
 
 def collect(paths) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -107,7 +109,12 @@ def _progress(done, total, stream):
 
 
 def report_name(path: str, taken: set) -> str:
-    stem = Path(path).as_posix().lstrip("./").replace("../", "").replace("/", "__") or "file"
+    stem = (Path(path).as_posix().lstrip("./").replace("../", "").replace("/", "__")
+            .replace("\\", "_") or "file")
+    if len(stem.encode("utf-8")) > MAX_NAME_BYTES:  # deep folders: keep a file name legal
+        digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:12]
+        stem = stem.encode("utf-8")[-MAX_NAME_BYTES + 13:].decode("utf-8", "ignore") \
+            + "." + digest
     name, i = stem, 1
     while name in taken:
         i += 1
@@ -152,21 +159,29 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
     rows, taken, files_out = [], set(), {}
     for f in files:
         res, err = results[str(f)]
-        name = report_name(str(f), taken)
+        shown = _shown(str(f))
+        name = report_name(shown, taken)
         if err is not None:
-            rows.append(_row(str(f), f"unreadable: {err}"))
+            rows.append(_row(shown, f"unreadable: {_shown(err)}"))
             continue
+        for r in res:
+            r.file = shown
         files_out[f"{name}.txt"] = text_report(res)
         files_out[f"{name}.json"] = json_report(res)
         c = counts(res)
-        rows.append({"file": str(f), **{k: c[k] for k in COLUMNS[1:-1]},
+        rows.append({"file": shown, **{k: c[k] for k in COLUMNS[1:-1]},
                      "status": "ok", "report": str(out / f"{name}.txt")})
     for path, problem in missing:
-        rows.append(_row(path, problem if problem.startswith("skipped") else
+        rows.append(_row(_shown(path), problem if problem.startswith("skipped") else
                          f"unreadable: {problem}"))
     files_out.update(summary_files(rows))
     write_all(out, files_out)  # the reports and the summary as one set
     return rows, exit_code(rows)
+
+
+def _shown(path: str) -> str:
+    """A path as text: the bytes of a name that is not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _row(path: str, status: str) -> dict:
