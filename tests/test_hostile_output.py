@@ -326,3 +326,21 @@ def test_exam_killed_at_random_moments_is_one_set(tmp_path):
         now = snapshot(out)
         assert now.pop("notes.txt") == b"mine"
         assert now in (sets["1"], sets["2"]), f"a mix after {sig.name}"
+
+
+@pytest.mark.parametrize("command", [["exam", "easynet", "--no-pdf"],
+                                     ["check", "easynet", "{sub}"],
+                                     ["lesson", "easynet"]])
+def test_output_that_is_a_file_is_said_at_once(tmp_path, capsys, command):
+    """-o naming an existing file: exit 2, one line, before any work, the file untouched."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "a.txt").write_text("dL/dy_pred = -2/N*(y_true - y_pred)\n")
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    before = snapshot(tmp_path)
+    start = time.monotonic()
+    code = main([c.format(sub=sub) for c in command] + ["-o", str(target)])
+    assert code == 2 and "is a file" in one_line(capsys.readouterr().err)
+    assert time.monotonic() - start < 5
+    assert snapshot(tmp_path) == before

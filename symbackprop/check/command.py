@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import InputError, check_file, truth_of
 from . import batch
+from ..render.write import check_folder
 from ..terminal import printable
 from .report import exit_code, json_report, text_report
 
@@ -32,6 +33,7 @@ def run(args) -> int:
         print(json_report(results) if args.json else text_report(results), end="")
         return exit_code(results)
     jobs = max(1, args.jobs or 1)
+    check_folder(args.output or "check-reports")  # a bad -o is said before the checking
     rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..render.write import signals_held
+from ..render.write import check_folder, signals_held
 from ..terminal import printable
 from . import pdf as _pdf
 from .files import exam_files
@@ -76,6 +76,8 @@ def run_exam(args, net) -> int:
         from .stress import run_stress
 
         return run_stress(net, args)
+    folder = Path(args.output or Path("output", "exam", net.name))
+    check_folder(folder)  # a bad -o is said before the rendering
     pdf = not args.no_pdf and _pdf.latex_engine() is not None
     error = None
     try:  # everything rendered (and compiled) before anything is written
@@ -84,7 +86,6 @@ def run_exam(args, net) -> int:
                            instructions=args.instructions, pdf=pdf, moodle_layout=args.moodle)
     except PdfError as exc:
         files, error = exc.files, exc
-    folder = Path(args.output or Path("output", "exam", net.name))
     for path in write_folder(folder, files):
         print(printable(path))
     if error:
