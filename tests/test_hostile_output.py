@@ -344,3 +344,44 @@ def test_output_that_is_a_file_is_said_at_once(tmp_path, capsys, command):
     assert code == 2 and "is a file" in one_line(capsys.readouterr().err)
     assert time.monotonic() - start < 5
     assert snapshot(tmp_path) == before
+
+
+LAYER = "\n[[layers]]\nunits = 1\n"
+CORPUS = {  # spec text: what it tries
+    "name up two folders": 'name = "../../escaped"\ninputs = 1' + LAYER,
+    "absolute name": 'name = "/tmp/symbackprop-hostile-abs"\ninputs = 1' + LAYER,
+    "name with a folder": 'name = "a/b"\ninputs = 1' + LAYER,
+    "name with an escape": 'name = "x\\u001b[2Jx"\ninputs = 1' + LAYER,
+    "input name with ^^": 'inputs = ["x^^5cinput{^^2fetc^^2fpasswd}"]' + LAYER,
+    "title with TeX and HTML": 'name = "t"\ntitle = "\\\\input{/etc/passwd} <svg onload=alert(1)> '
+                               '$x$ ^^5c %"\ninputs = 1' + LAYER,
+}
+
+
+@pytest.mark.parametrize("case", CORPUS)
+def test_hostile_spec_corpus(tmp_path, capsys, monkeypatch, case):
+    """Each spec of the corpus ends cleanly (written, or one line and exit 2), quickly,
+    and reads or writes nothing outside the output folder; what it writes is inert."""
+    sandbox = tmp_path / "sandbox"
+    (sandbox / "a" / "b").mkdir(parents=True)
+    (sandbox / "spec.toml").write_text(CORPUS[case])
+    monkeypatch.chdir(sandbox / "a" / "b")
+    before = snapshot(sandbox)
+    start = time.monotonic()
+    code = main(["lesson", str(sandbox / "spec.toml"), "-o", "out"])
+    cap = capsys.readouterr()
+    assert time.monotonic() - start < 60
+    assert "\x1b" not in cap.out + cap.err
+    if code == 2:
+        one_line(cap.err)
+    else:
+        assert code == 0 and cap.err == ""
+    after = snapshot(sandbox)
+    written = {k: v for k, v in after.items() if k.startswith("a/b/out")}
+    assert {k: v for k, v in after.items() if k not in written} == before
+    assert not Path("/tmp/symbackprop-hostile-abs.md").exists()
+    for name, data in written.items():
+        if name.endswith(".tex"):
+            assert b"\\input{/etc/passwd}" not in data and b"^^" not in data
+        if name.endswith(".md"):
+            assert b"<svg onload" not in data.replace(b"\\<svg onload", b"")
