@@ -181,3 +181,31 @@ def test_batch_names_that_are_not_utf8_or_too_long(tmp_path, capsys):
     names = [p.name for p in out.iterdir()]
     assert len(names) == 6 and all(len(os.fsencode(n)) <= 255 for n in names)
     assert all(n.isprintable() for n in names)
+
+
+def test_ctrl_c_on_a_parallel_batch(tmp_path):
+    """Ctrl-C reaches the whole process group (the batch and its workers): one line, exit
+    130, no worker traceback, no report written, no worker left running."""
+    import signal
+
+    sub = tmp_path / "class"
+    sub.mkdir()
+    for i in range(40):
+        (sub / f"s{i}.txt").write_text(RIGHT * 3)
+    out = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "symbackprop", "check", "easynet",
+                             str(sub), "-o", str(out), "--jobs", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    time.sleep(2.5)
+    if proc.poll() is not None:
+        pytest.skip("the batch ended before it could be interrupted")
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    lines = [x for x in err.decode().replace("\r", "\n").split("\n")
+             if x and not x.startswith("checking")]
+    assert proc.returncode == 130 and len(lines) == 1 and "SIGINT" in lines[0], err
+    assert not out.exists() or list(out.iterdir()) == []
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # the group is gone: no worker left

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import stat
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -88,8 +89,11 @@ _KIND = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a dev
 _SPEC = None
 
 
-def _init(spec):
+def _init(spec, worker: bool = False):
     global _SPEC
+    if worker:  # Ctrl-C is the parent's to handle (it ends the workers); SIGTERM ends one
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _SPEC = truth_of(spec)
 
 
@@ -123,18 +127,11 @@ def report_name(path: str, taken: set) -> str:
     return name
 
 
-def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
-    """Check every file; write the reports and the summary under ``out``; draw a
-    progress bar on ``progress`` (a stream; None for none). Returns (rows, exit code)."""
-    if progress == "stderr":
-        progress = sys.stderr
-    files, missing = collect(paths)
-    results: dict[str, tuple] = {}
+def _check_all(spec, files, jobs, results, progress):
+    """Fill ``results`` {path: (results, error)}, in parallel with ``jobs`` > 1."""
     total = len(files)
-    if progress is not None and total:
-        _progress(0, total, progress)
     if jobs > 1 and total > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,))
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec, True))
         try:
             futures = [pool.submit(_one, str(f)) for f in files]
             for n, fut in enumerate(as_completed(futures), 1):
@@ -155,6 +152,24 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
             results[path] = (res, err)
             if progress is not None:
                 _progress(n, total, progress)
+
+
+def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
+    """Check every file; write the reports and the summary under ``out``; draw a
+    progress bar on ``progress`` (a stream; None for none). Returns (rows, exit code)."""
+    if progress == "stderr":
+        progress = sys.stderr
+    files, missing = collect(paths)
+    results: dict[str, tuple] = {}
+    total = len(files)
+    if progress is not None and total:
+        _progress(0, total, progress)
+    try:
+        _check_all(spec, files, jobs, results, progress)
+    except BaseException:
+        if progress is not None and total:
+            progress.write("\n")  # the bar's line ends before the message that follows
+        raise
     out = Path(out)
     rows, taken, files_out = [], set(), {}
     for f in files:
