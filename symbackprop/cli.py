@@ -16,8 +16,9 @@ import sys
 
 from . import spec as specs
 from . import web
-from .errors import SpecError
+from .errors import OutputError, SpecError
 from .progress import bar
+from .terminal import printable
 
 
 DESCRIPTION = """\
@@ -134,13 +135,55 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except SpecError as exc:
-        print(f"symbackprop: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    with _interrupts() as stopped:
+        try:
+            return COMMANDS[args.command](args)
+        except SpecError as exc:
+            print(f"symbackprop: error: {printable(exc)}", file=sys.stderr)
+            return 2
+        except OutputError as exc:  # a fault of the environment: a full disk, a read-only folder
+            print(f"symbackprop: error: {printable(exc)}", file=sys.stderr)
+            return 1
+        except OSError as exc:  # the same, met outside render/write.py
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"symbackprop: error: {printable(where)}{exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:  # temporary folders went on the way up (write.py, pdflatex)
+            print(f"symbackprop: stopped by {stopped.name}; nothing was half-written",
+                  file=sys.stderr)
+            return 128 + stopped.signum
+
+
+class _interrupts:
+    """SIGTERM (and SIGHUP) end a command the way Ctrl-C does: pdflatex process groups are
+    killed at once, then KeyboardInterrupt unwinds, so every temporary folder is removed.
+    Only in the main thread, and the previous handlers are restored."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.name, self.signum, self.saved = "SIGINT", signal.SIGINT, {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+                if sig is not None:
+                    self.saved[sig] = signal.signal(sig, self._stop)
+        return self
+
+    def _stop(self, signum, frame):
+        import signal
+
+        from .render.pdflatex import stop_all
+
+        self.signum, self.name = signum, signal.Signals(signum).name
+        stop_all()
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        import signal
+
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
 
 
 def _derive(spec_arg):
@@ -155,7 +198,7 @@ def cmd_lesson(args) -> int:
     from dataclasses import replace
 
     from .pages import DEEP_PRESET, deep_files, lesson_files
-    from .render.write import write_all
+    from .render.write import check_folder, write_all
     from .vanishing import deep_network, parse_options
 
     raw = {k: getattr(args, k) for k in ("depth", "width", "activation", "scale", "residual")}
@@ -170,11 +213,12 @@ def cmd_lesson(args) -> int:
     if args.all:
         net = replace(net, detail="all")
     output = _output(args)
-    # everything rendered before anything is written
+    check_folder(args.output)  # a bad -o is said before the minutes of rendering
+    # everything rendered before anything is written, then written as one set
     files = (deep_files(net, options, seed=args.seed, output=output) if deep
              else lesson_files(net, seed=args.seed, output=output))
     for path in write_all(args.output, files):
-        print(path)
+        print(printable(path))
     return 0
 
 

@@ -12,3 +12,8 @@ class SpecError(ValueError):
         self.message = message
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class OutputError(OSError):
+    """A fault of the environment while writing (a full disk, a read-only folder): the CLI
+    prints one line and exits 1; nothing was half-written."""

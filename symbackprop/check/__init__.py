@@ -11,6 +11,7 @@ derivatives) -> diagnose (the common mistakes) -> report (text and JSON).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from .extract import InputError, extract, kind_of, read
@@ -45,13 +46,33 @@ def check_equation(spec, text: str, *, mode: str | None = None) -> Result:
     return judge_equation(truth_of(spec), text.strip(), mode=mode or mode_of(text))
 
 
-def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>") -> list[Result]:
-    truth = truth_of(spec)
-    out = []
-    from .extract import MAX_EQUATIONS
+# A file's time budget: equations not reached within it are reported as not checked
+# (each equation is bounded by the judge too, so a file ends within about this plus one
+# equation's bound). The size limit is extract.MAX_FILE_CHARS.
+FILE_SECONDS = 30.0
 
+
+def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
+               budget: float | None = None) -> list[Result]:
+    """Every equation of ``text``, judged until ``budget`` seconds (FILE_SECONDS) are
+    spent; the rest, and the equations past MAX_EQUATIONS, are reported once as not
+    checked. A file with no equation is reported as such."""
+    from .extract import MAX_EQUATIONS
+    from .messages import say
+
+    truth = truth_of(spec)
+    budget = FILE_SECONDS if budget is None else budget
     eqs = extract(text, kind)
-    for eq in eqs[:MAX_EQUATIONS]:
+    if not eqs:
+        return [Result(file, 1, "", "text", "not_checked",
+                       say("empty_file" if not text.strip() else "no_equation"))]
+    out = []
+    deadline = time.monotonic() + budget
+    for i, eq in enumerate(eqs[:MAX_EQUATIONS]):
+        if time.monotonic() > deadline:
+            out.append(Result(file, eq.line, eq.text, "text", "not_checked",
+                              say("over_budget", seconds=f"{budget:g}", left=len(eqs) - i)))
+            return out
         out.append(judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
                                   text_only=eq.text_only))
     if len(eqs) > MAX_EQUATIONS:

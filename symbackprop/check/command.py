@@ -14,6 +14,8 @@ from pathlib import Path
 
 from . import InputError, check_file, truth_of
 from . import batch
+from ..render.write import check_folder
+from ..terminal import printable
 from .report import exit_code, json_report, text_report
 
 
@@ -26,15 +28,17 @@ def run(args) -> int:
         try:
             results = check_file(truth, paths[0])
         except InputError as e:
-            print(f"symbackprop: error: {e}", file=sys.stderr)
+            print(f"symbackprop: error: {printable(e)}", file=sys.stderr)
             return 2
         print(json_report(results) if args.json else text_report(results), end="")
         return exit_code(results)
     jobs = max(1, args.jobs or 1)
+    check_folder(args.output or "check-reports")  # a bad -o is said before the checking
     rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(batch.table(rows), end="")
-        print(f"reports and summary.csv / summary.json in {args.output or 'check-reports'}/")
+        print(printable(batch.table(rows)), end="")
+        print(printable(f"reports and summary.csv / summary.json in "
+                        f"{args.output or 'check-reports'}/"))
     return code

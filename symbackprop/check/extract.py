@@ -16,7 +16,9 @@ previous equation (``&= …`` in an align), one that starts with +, -, \\cdot or
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +39,16 @@ class Equation:
 
 
 def read(path) -> str:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
+    try:  # never blocks: a FIFO, socket or device is refused before a byte is read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"{path}: not a regular file")
+        data = fh.read(MAX_FILE_CHARS * 4 + 1)  # bounded: a huge file is not read whole
     if len(data) > MAX_FILE_CHARS * 4:
-        raise InputError(f"{path}: too large ({len(data)} bytes)")
+        raise InputError(f"{path}: too large (more than {MAX_FILE_CHARS * 4} bytes)")
     if b"\x00" in data[:4096]:
         raise InputError(f"{path}: not a text file")
     try:

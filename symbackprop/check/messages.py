@@ -49,6 +49,11 @@ MESSAGES = {
     "wrong_index": "a wrong index",
     "index_used": "{what}: {used} where {due} was due",
     "index_this": "{what}: this is {used}, not {due}",
+    # a file as a whole (check/__init__.py)
+    "empty_file": "the file is empty: nothing to check",
+    "no_equation": "no equation found in the file: nothing to check",
+    "over_budget": "the file's time budget ({seconds} s) is spent: this equation and the "
+                   "rest, {left} in all, are not checked",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from ..render.env import render
+from ..terminal import printable, printable_json
 
 WORDS = {"correct": "correct", "wrong": "WRONG", "not_checked": "not checked", "error": "ERROR"}
 LATEX_WIDTH = 70
@@ -35,12 +36,14 @@ def text_report(results, title: str | None = None) -> str:
             latex = latex[:LATEX_WIDTH - 3] + "..."
         rows.append({"file": r.file, "line": r.line, "verdict": WORDS[r.verdict], "latex": latex,
                      "messages": r.message.split("\n") if r.message else []})
-    return render("text", "check/report.txt.j2",
-                  dict(_totals(results), title=title, results=rows))
+    # a submission's text is shown inert: no escape sequence reaches the terminal
+    return printable(render("text", "check/report.txt.j2",
+                            dict(_totals(results), title=title, results=rows)))
 
 
 def json_report(results) -> str:
-    return json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False) + "\n"
+    return printable_json(json.dumps([r.as_dict() for r in results], indent=2,
+                                     ensure_ascii=False)) + "\n"
 
 
 def exit_code(results) -> int:

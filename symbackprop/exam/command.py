@@ -9,6 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..render.write import check_folder, signals_held
+from ..terminal import printable
 from . import pdf as _pdf
 from .files import exam_files
 from .pdf import PdfError
@@ -35,15 +37,26 @@ def write_folder(folder: str | Path, files: dict[str, str | bytes]) -> list[Path
             path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         os.chmod(tmp, 0o777 & ~_umask())
         ours = {name.split("/")[0] for name in files} | OWNED
-        old = None
-        if folder.exists():
-            for entry in folder.iterdir():  # what is not the exam's stays
-                if entry.name not in ours and entry.suffix != ".svg" \
-                        and not (tmp / entry.name).exists():
-                    entry.rename(tmp / entry.name)
-            old = folder.parent / f"{tmp.name}.old"
-            folder.rename(old)
-        tmp.rename(folder)
+        old, kept = None, []
+        # SIGINT/SIGTERM wait until the swap is done: never the old set put aside with no
+        # new one, never the instructor's files in a temporary folder about to be removed
+        with signals_held():
+            try:
+                if folder.exists():
+                    for entry in folder.iterdir():  # what is not the exam's stays
+                        if entry.name not in ours and entry.suffix != ".svg" \
+                                and not (tmp / entry.name).exists():
+                            entry.rename(tmp / entry.name)
+                            kept.append(entry)
+                    old = folder.parent / f"{tmp.name}.old"
+                    folder.rename(old)
+                tmp.rename(folder)
+            except OSError:
+                if old is not None and old.exists() and not folder.exists():
+                    old.rename(folder)
+                for entry in kept:  # the instructor's files go back
+                    (tmp / entry.name).rename(entry)
+                raise
         if old is not None:
             shutil.rmtree(old)
     except BaseException:
@@ -63,6 +76,8 @@ def run_exam(args, net) -> int:
         from .stress import run_stress
 
         return run_stress(net, args)
+    folder = Path(args.output or Path("output", "exam", net.name))
+    check_folder(folder)  # a bad -o is said before the rendering
     pdf = not args.no_pdf and _pdf.latex_engine() is not None
     error = None
     try:  # everything rendered (and compiled) before anything is written
@@ -71,9 +86,8 @@ def run_exam(args, net) -> int:
                            instructions=args.instructions, pdf=pdf, moodle_layout=args.moodle)
     except PdfError as exc:
         files, error = exc.files, exc
-    folder = Path(args.output or Path("output", "exam", net.name))
     for path in write_folder(folder, files):
-        print(path)
+        print(printable(path))
     if error:
         print(f"symbackprop: error: {error} (the other files were written)", file=sys.stderr)
         return 1

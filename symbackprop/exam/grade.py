@@ -28,6 +28,7 @@ from ..derive import derive
 from ..errors import SpecError
 from ..graph import build_graph
 from ..numeric import lambdify_sorted, leaves
+from ..terminal import printable
 from ..values import parse_values
 from .numbers import tolerance
 from .responses import numeric, read
@@ -215,6 +216,6 @@ def run(args) -> int:
         from ..render.write import write_all
 
         for path in write_all(Path(args.output), files):
-            print(path)
-    sys.stdout.write(summary)
+            print(printable(path))
+    sys.stdout.write(printable(summary))  # student names from a CSV: inert
     return 0

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 TIMEOUT = 600  # seconds per run
+_LIVE: set[int] = set()  # process groups running now (stop_all ends them)
 FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
 
 
@@ -54,14 +55,35 @@ def _run(cmd, cwd, env, timeout, name):
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
+    _LIVE.add(proc.pid)
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the group: pdflatex and whatever it started
+        _kill(proc.pid)  # the group: pdflatex and whatever it started
         proc.communicate()
         raise LatexError(f"pdflatex timed out on {name}.tex") from None
+    except BaseException:  # interrupted (SIGINT, SIGTERM): the group goes too
+        _kill(proc.pid)
+        proc.wait()
+        raise
+    finally:
+        _LIVE.discard(proc.pid)
     if proc.returncode != 0:
         log = out.decode("utf-8", "replace").splitlines()
         first = next((i for i, line in enumerate(log) if line.startswith("!")), None)
         detail = " ".join(log[first:first + 3]) if first is not None else "see the LaTeX log"
         raise LatexError(f"pdflatex failed on {name}.tex: {detail}")
+
+
+def _kill(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all() -> None:
+    """End every pdflatex process group still running (the CLI calls it on SIGINT and
+    SIGTERM, before worker threads are waited for)."""
+    for group in list(_LIVE):
+        _kill(group)
