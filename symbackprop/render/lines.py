@@ -21,7 +21,7 @@ _COMMANDS = re.compile(r"\\(left|right|cdot|mathbf|boldsymbol|operatorname|mathr
 _FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
 _SCRIPT = re.compile(r"[_^]\{([^{}]*)\}|[_^](.)")
 # a top-level operator, or a product's next parenthesised factor: ") \left("
-_TOP = re.compile(r" (\+|-|\\cdot|=) |(?<=\\right\)) (?=\\left\()")
+_TOP = re.compile(r" (\+|-|\\cdot|=|\\le) |(?<=[})]) (?=\\left\()")
 
 
 def ink(tex: str) -> float:

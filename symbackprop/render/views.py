@@ -16,6 +16,7 @@ from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
 from ..steps import Chain, Cite, Delta, Step, Sum, grad_symbol
 from .diagram_view import diagram, svg_label
 from .env import render
+from .lines import WIDTH, ink, lines
 from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
@@ -253,6 +254,8 @@ class StepViews:
         shown = self.n.tex(e)
         if len(shown) > EXPAND_MAX_CHARS:  # a wall of symbols teaches nothing
             return None
+        if max(ink(line) for line in lines(shown, 8)) > WIDTH:
+            return None  # a factor too long for a line of its own: it cannot be broken
         return None if shown == self.n.tex(s.expr) else shown
 
 
@@ -333,11 +336,20 @@ def lesson_view(lesson: Lesson) -> dict:
                   "nodes": [g.latex[k] for k in g.computed]} if graph else None,
         "loss": loss_view(n), "forward": forward_equations(n), "steps": steps,
         "full": full, "example": ex, "verification": verification_view(n, lesson.report),
-        "diagram": diagram(d), "partial": n.partial,
+        "diagram": diagram(d, *_wires(lesson)) if graph else diagram(d), "partial": n.partial,
         "matrix": None if lesson.matrix is None else matrix_view(d, lesson.matrix),
         "params": [g.latex[k] for k in g.params],
         "n_params": len(g.params),
     }
+
+
+def _wires(lesson: Lesson) -> tuple[dict, dict]:
+    """A circuit's wire values at the worked example: each node's value and the output's
+    derivative by it (``Worked.node_gradients``)."""
+    g, env = lesson.graph, lesson.env
+    values = {k: float(np.asarray(env[g.sym(k)]).reshape(-1)[0])
+              for k in g.nodes if g.sym(k) in env}
+    return values, lesson.worked.node_gradients()
 
 
 def verification_summary(report) -> str:
