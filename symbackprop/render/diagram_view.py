@@ -24,6 +24,8 @@ GEOMETRY = {"dx": 170, "dy": 80, "r": 24, "left": 60, "top": 60}
 CHAR, SCRIPT, LINE = 7.0, 5.0, 14.0
 # Edge labels closer than this (pixels) read as one: the layer's weights go to a matrix.
 PAD = 6.0
+# More labelled edges than this in one layer cannot be told apart, whatever their places.
+EDGE_LABELS_MAX = 8
 # Where along its edge (0 at the source, 1 at the target) a label may sit.
 POSITIONS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 # A weight matrix's cells (pixels).
@@ -189,7 +191,7 @@ def diagram(d: Derivation, values: dict | None = None, grads: dict | None = None
                 # them, so that they do not pile up beside the unit
                 layer_edges.append({"src": p.key, "dst": q.key, "latex": w.latex,
                                     "svg": svg_label(w.latex), "pos": 0.2 + 0.17 * (j % 3)})
-        dense = not _place(layer_edges, pos, G)
+        dense = len(layer_edges) > EDGE_LABELS_MAX or not _place(layer_edges, pos, G)
         for e in layer_edges:
             e["label"] = not dense
         if dense:

@@ -244,7 +244,7 @@ class StepViews:
                                   else t["number"] for t in terms),
             "products": " + ".join(t["numbers"] for t in terms),
             "number": number(self.value(s)),
-            "is_param": s.wrt in n.d.gradients,
+            "is_param": s.wrt in n.d.gradients, "delta": None,
         }
 
     def _expanded(self, s: Step):
@@ -303,7 +303,8 @@ def lesson_view(lesson: Lesson) -> dict:
         shown = full or group not in seen
         seen.add(group)
         sv = views.view(s) if shown else {
-            "wrt": g.latex[s.wrt], "result": n.tex(s.expr), "number": number(views.value(s))}
+            "wrt": g.latex[s.wrt], "result": n.tex(s.expr), "number": number(views.value(s)),
+            "delta": n.deltas.get(s.wrt) if isinstance(s, Delta) else None}
         sv.update(is_param=is_param, first_of_layer=shown)
         steps.append(sv)
     graph = not g.layers  # a graph of formulas: no layers, its inputs are its parameters
