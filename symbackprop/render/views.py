@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..derive import Derivation
 from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
+from ..naming import delta_latex
 from ..steps import Chain, Cite, Delta, Step, Sum, grad_symbol
 from .diagram_view import diagram, svg_label
 from .env import render
@@ -92,9 +93,7 @@ class Notation:
 def delta_name(g, k: str) -> str:
     """δ_j^{[l]} for the weighted sum z_j^{[l]} (δ^{[l]} in a layer of one unit)."""
     q = g.table.by_key[k]
-    j = str(q.row + 1) if g.layers[q.layer - 1].size > 1 else ""
-    j = f"_{j}" if len(j) == 1 else f"_{{{j}}}" if j else ""
-    return rf"\delta{j}^{{[{q.layer}]}}"
+    return delta_latex(q, g.layers[q.layer - 1].size)
 
 
 def forward_equations(n: Notation) -> list[dict]:
