@@ -7,6 +7,11 @@ only through nodes with a single consumer; where a node feeds several others
 (h_1^{[1]} feeding every unit of layer 2) its upstream gradient is a sum over paths,
 derived once as a step of its own and cited by name. So the work is linear in the
 number of edges of the graph, whatever the depth.
+
+A unit's weighted sum z is a named point too: δ = dL/dz is derived once per unit (a
+``Delta``, one chain) and every weight and bias of the unit cites it, as textbooks write
+dL/dw_ji = δ_j h_i. Networks without activations (z = h, the lesson's easy network) have
+no z nodes and keep the lesson's chains.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .dag import Graph
-from .steps import Chain, Cite, Local, Step, Sum, grad_symbol
+from .steps import Chain, Cite, Delta, Local, Step, Sum, grad_symbol
 
 # Products with more operations than this are left as written, not simplified.
 TIDY_MAX_OPS = 40
@@ -27,7 +32,8 @@ class Derivation:
     graph: Graph
     steps: list[Step]  # in presentation order: branching sums and parameter gradients
     gradients: dict[str, Step]  # parameter key -> its step, in graph.params order
-    deltas: dict[str, Sum] = field(default_factory=dict)  # branching node -> its sum
+    # named node -> its step: a branching node's Sum, a weighted sum z's Delta
+    deltas: dict[str, Sum | Delta] = field(default_factory=dict)
     locals: dict[tuple[str, str], Local] = field(default_factory=dict)
 
     @property
@@ -86,11 +92,16 @@ def derive(graph: Graph) -> Derivation:
 
     path_memo: dict[str, list] = {loss: []}
 
+    def named(v: str) -> bool:
+        """dL/dv is a step of its own, cited by name: a node feeding several others, or a
+        unit's weighted sum z (its δ)."""
+        return len(cons[v]) != 1 or graph.nodes[v].kind == "pre"
+
     def path(v: str) -> list:
         """Factor refs from the loss down to v: ("local", c, v) or ("sum", v)."""
         todo = []
         while v not in path_memo:
-            if len(cons[v]) != 1:
+            if named(v):
                 path_memo[v] = [("sum", v)]
                 break
             todo.append(v)
@@ -110,16 +121,21 @@ def derive(graph: Graph) -> Derivation:
         presented.add(f)
         return f
 
-    def chain(refs: list, target: str) -> Chain:
+    def chain(refs: list, target: str, kind=Chain) -> Chain:
         for ref in refs:  # branching sums this chain cites come first on the page
             if ref[0] == "sum":
                 delta(ref[1])
         factors = tuple(factor(r) for r in refs)
         product = sp.Mul(*[_named(f) for f in factors])
-        return Chain(loss, target, factors, product, tidy(product))
+        return kind(loss, target, factors, product, tidy(product))
 
     def delta(v: str) -> Sum:
-        """dL/dv for a node with several consumers: a sum over the paths through each."""
+        """dL/dv for a named node: for several consumers a sum over the paths through
+        each; for one (a unit's z) its δ, one chain."""
+        if v not in d.deltas and len(cons[v]) == 1:
+            c = cons[v][0]
+            d.deltas[v] = s = chain(path(c) + [("local", c, v)], v, Delta)
+            d.steps.append(s)
         if v not in d.deltas:
             terms = tuple(chain(path(c) + [("local", c, v)], v) for c in cons[v])
             d.deltas[v] = s = Sum(loss, v, terms, sp.Add(*[t.expr for t in terms]))

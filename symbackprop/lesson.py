@@ -35,6 +35,18 @@ class Worked:
     def value(self, step) -> float:
         return float(np.asarray(step.eval(self.env, self.cache)).reshape(-1)[0])
 
+    def node_gradients(self) -> dict[str, float]:
+        """d(out)/d(node) at this point for every node the output depends on: one reverse
+        sweep over the local derivatives (the backward values a circuit's wires carry)."""
+        g = self.d.graph
+        grads = {g.loss: 1.0}
+        for c in reversed(list(g.nodes)):  # nodes are in topological order
+            for v in g.nodes[c].inputs:
+                loc = self.d.locals.get((c, v))
+                if c in grads and loc is not None:
+                    grads[v] = grads.get(v, 0.0) + grads[c] * self.value(loc)
+        return grads
+
     def expansion(self, step):
         """The step expanded to leaves (factored while short), or None when it is too big
         to teach anything or expansions are off for this graph."""
@@ -101,4 +113,5 @@ def build_lesson(spec, seed: int = 0, points: int = 2, symbolic: bool = True,
     ``progress(iterable, what, total)`` wraps the stages that may take a while."""
     d = derive(build_graph(spec))
     return lesson_of(d, check_gradients(d, seed=seed, points=points, symbolic=symbolic,
+                                        example=d.graph.example,
                                         progress=progress))

@@ -47,6 +47,12 @@ def _sub(base: str, index: str | None, layer: int | None) -> str:
     return name
 
 
+def delta_latex(q: Quantity, units: int) -> str:
+    """δ_j^{[l]}: the name of dL/dz_j^{[l]} for the weighted sum ``q`` of a layer of
+    ``units`` units (δ^{[l]} when there is one)."""
+    return _sub(r"\delta", str(q.row + 1) if units > 1 else None, q.layer)
+
+
 @dataclass(frozen=True)
 class Names:
     """Every named scalar of a layered network, in structural order."""

@@ -236,3 +236,5 @@ class _Structure:
         if s.expr is not s.product and not _rational_zero(s.expr - s.product):
             return f"chain dL/d{s.wrt}: the tidied product differs from the product"
         return ""
+
+    _Delta = _Chain  # δ = dL/dz of a unit: one chain, derived once and cited by name

@@ -10,6 +10,7 @@ re-expanded (``grad_symbol``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sympy as sp
 
@@ -32,6 +33,8 @@ def grad_of(symbol: sp.Symbol) -> tuple[str, str] | None:
 class Step:
     of: str
     wrt: str
+    # derived once as a step of its own and cited by name (dL/dh_1^{[1]}, δ_1^{[2]})
+    named: ClassVar[bool] = False
 
     def eval(self, env: dict, cache: dict | None = None):
         """The numeric value; ``env`` maps symbols to numbers or arrays (node values)."""
@@ -67,7 +70,7 @@ class Cite(Step):
     @property
     def symbol(self):
         """How the cited factor stands in a named-form product."""
-        return grad_symbol(self.of, self.wrt) if isinstance(self.step, Sum) else self.step.expr
+        return grad_symbol(self.of, self.wrt) if self.step.named else self.step.expr
 
     def _eval(self, env, cache):
         return self.step.eval(env, cache)
@@ -97,12 +100,24 @@ class Chain(Step):
 
 
 @dataclass(frozen=True, eq=False)
+class Delta(Chain):
+    """δ = dL/dz of one unit (z its weighted sum): a single chain, derived once as a step
+    of its own and cited by name, so a weight's gradient reads δ_j^{[l]} h_i^{[l-1]}."""
+
+    named: ClassVar[bool] = True
+
+    def __repr__(self):
+        return "Delta" + super().__repr__()[len("Chain"):]
+
+
+@dataclass(frozen=True, eq=False)
 class Sum(Step):
     """d(of)/d(wrt) = Σ over the paths through each consumer of wrt (multivariate
     chain rule): one Chain per consumer."""
 
     terms: tuple[Chain, ...]
     expr: sp.Expr
+    named: ClassVar[bool] = True
 
     def _eval(self, env, cache):
         out = 0.0

@@ -31,6 +31,7 @@ TOL = 1e-7
 # What a failed check says; filled with str.format (names are the lesson's LaTeX).
 MESSAGES = {
     "where": "point {point}, N = {n}",
+    "example": "the worked example",
     "vs": "{derivative} ({where}): derived {derived!r} but {what} {other!r}",
     "forward": "{name} (point {point}): derivation's forward pass gives {derived!r} but NumPy "
                "{other!r}",
@@ -68,7 +69,8 @@ class Row:
 
 @dataclass
 class Report:
-    rows: list[Row]  # the first point, one sample: the table a page shows
+    # the table a page shows: the worked example when one was given, else the first point
+    rows: list[Row]
     errors_ref: list[float] = field(default_factory=list)  # one per (point, batch)
     errors_fd: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -103,21 +105,27 @@ def sample(net, rng: np.random.Generator, n: int):
 
 
 def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 5,
-                    tol: float = TOL, symbolic: bool = True, progress=None) -> Report:
+                    tol: float = TOL, symbolic: bool = True, progress=None,
+                    example: Values | None = None) -> Report:
     """``progress(iterable, what, total)``, if given, wraps the loops that may take a
-    while (the CLI shows a bar on stderr)."""
+    while (the CLI shows a bar on stderr). ``example``, if given, is checked too, before
+    the random points, and is the point the report's table shows."""
     net, g = d.graph.spec, d.graph
     if not g.layers:  # a graph of formulas: no layers for the NumPy backpropagation
-        return check_graph(d, seed, points, tol, symbolic, progress)
+        return check_graph(d, seed, points, tol, symbolic, progress, example)
     pos = positions(d)
     rng = np.random.default_rng(seed)
     report = Report(rows=[])
     step = progress or (lambda it, what, total: it)
-    for point in step(range(points), "numeric check", points):
-        params = reference.init_params(net, rng, scale=0.8)
+    first = -1 if example is not None else 0  # the point whose values the table shows
+    for point in step(range(first, points), "numeric check", points - first):
+        if point < 0:  # the worked example: its own parameters, its one sample
+            params = reference.from_flat(net, {q: example.params[k] for q, k in pos.items()})
+        else:
+            params = reference.init_params(net, rng, scale=0.8)
         flat = {pos[k]: v for k, v in reference.flatten(net, params).items()}
-        for n in (1, batch):
-            X, T = sample(net, rng, n)
+        for n in ((1,) if point < 0 else (1, batch)):
+            X, T = (example.inputs, example.targets) if point < 0 else sample(net, rng, n)
             _, derived = evaluate(d, Values(X, T, flat))
             _, ref = reference.backward(net, params, X, T)
             fd = reference.numeric_grad(net, params, X, T)
@@ -130,7 +138,8 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
             report.errors_ref.append(e_ref)
             report.errors_fd.append(e_fd)
             report.checks += 1
-            where = MESSAGES["where"].format(point=point + 1, n=n)
+            where = (MESSAGES["example"] if point < 0
+                     else MESSAGES["where"].format(point=point + 1, n=n))
             for k in keys:
                 said = dict(derivative=f"dL/d{g.latex[k]}", where=where, derived=derived[k])
                 if normalized_error(derived[k], ref[k]) > tol and abs(derived[k] - ref[k]) > 1e-12:
@@ -139,7 +148,7 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
                 if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
                     report.failures.append(
                         MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
-            if point == 0 and n == 1:
+            if point == first and n == 1:
                 report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                                for k in keys]
     _prove(d, report, seed, symbolic, progress, "dL")
@@ -183,7 +192,7 @@ def _graph_oracle(net):
 
 
 def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
-                symbolic: bool = True, progress=None) -> Report:
+                symbolic: bool = True, progress=None, example: Values | None = None) -> Report:
     """A graph spec's gradients vs NumPy evaluation of its formulas: a fourth-order
     (five-point) difference stands in for the reference, a central difference for the
     finite-difference column. Points where a value is not finite, or where a relu/abs
@@ -194,9 +203,10 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
     report = Report(rows=[])
     keys = list(d.gradients)
     point, tries = 0, 0
-    while point < points and tries < 20 * points:
+    total = points + (example is not None)  # the worked example first, when given
+    while point < total and tries < 20 * total:
         tries += 1
-        at = g.sample(rng).params
+        at = dict(example.params) if tries == 1 and example is not None else g.sample(rng).params
         value, kink = run(at)
         if not np.isfinite(value) or kink < 1e-2:
             continue
@@ -234,8 +244,8 @@ def check_graph(d: Derivation, seed: int = 0, points: int = 3, tol: float = TOL,
         if point == 1:
             report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                            for k in keys]
-    if point < points:
-        report.failures.append(MESSAGES["few_points"].format(found=point, points=points))
+    if point < total:
+        report.failures.append(MESSAGES["few_points"].format(found=point, points=total))
     _prove(d, report, seed, symbolic, progress, f"d{g.latex[g.loss]}")
     return report
 

@@ -8,7 +8,7 @@ from symbackprop import ops, reference
 from symbackprop.derive import derive, expanded
 from symbackprop.graph import build_graph
 from symbackprop.numeric import Values, evaluate
-from symbackprop.steps import Chain, Cite, Local, Sum
+from symbackprop.steps import Chain, Cite, Delta, Local, Sum
 from symbackprop.verify import check_gradients, positions, sample
 
 
@@ -91,12 +91,17 @@ def test_branching_node_is_summed_once_and_cited():
     from tests.conftest import corpus_spec
 
     d = derive(build_graph(corpus_spec("mazur")))
-    assert set(d.deltas) == {"h1_1", "h1_2"}
-    assert all(len(s.terms) == 2 for s in d.deltas.values())
-    # every first-layer weight cites its unit's sum instead of recomputing it
-    for p in ("w1_1_1", "w1_1_2", "w1_2_1", "w1_2_2"):
+    sums = {k for k, s in d.deltas.items() if isinstance(s, Sum)}
+    assert sums == {"h1_1", "h1_2"}
+    assert all(len(d.deltas[k].terms) == 2 for k in sums)
+    # each unit's δ = dL/dz is derived once; every first-layer weight cites its unit's δ,
+    # which cites the unit's sum over paths instead of recomputing it
+    assert {k for k, s in d.deltas.items() if isinstance(s, Delta)} == {
+        "z1_1", "z1_2", "z2_1", "z2_2"}
+    for p, j in (("w1_1_1", 1), ("w1_1_2", 1), ("w1_2_1", 2), ("w1_2_2", 2)):
         first = d.gradients[p].factors[0]
-        assert isinstance(first, Cite) and isinstance(first.step, Sum)
+        assert isinstance(first, Cite) and first.step is d.deltas[f"z1_{j}"]
+        assert first.step.factors[0].step is d.deltas[f"h1_{j}"]
     # the shared output bias is a sum over both output units
     assert isinstance(d.gradients["b2"], Sum) and len(d.gradients["b2"].terms) == 2
 
@@ -106,7 +111,8 @@ def test_bce_after_sigmoid_simplifies_to_prediction_minus_target():
 
     d = derive(build_graph(corpus_spec("bce")))
     g = d.graph
-    step = d.gradients["b2_1"]
+    step = d.deltas["z2_1"]  # δ^{[2]}, which the bias's gradient cites
+    assert d.gradients["b2_1"].factors[0].step is step
     y, t, N = g.sym("h2_1"), g.sym("t1"), g.sym("N")
     assert sp.simplify(step.expr - (y - t) / N) == 0
     assert sp.count_ops(step.expr) < sp.count_ops(step.product)

@@ -248,8 +248,9 @@ def test_a_shared_bias_is_a_sum_of_chains():
     check_key(net, key)
     for v in key["variants"]:
         chain, expression, update, gradient = v["answers"]
-        assert chain["latex"].count(r"\frac{\partial E}{\partial h_1}") >= 2  # shape and product
-        assert " + " in chain["latex"] and len(chain["factors"]) == 6
+        # each path cites its unit's δ = ∂E/∂z (shape and product), then ∂z/∂b_1
+        assert chain["latex"].count(r"\delta_1^{[1]}") >= 2
+        assert " + " in chain["latex"] and len(chain["factors"]) == 4
         assert update["target"] == "b_2" and gradient["target"] == "b_1"
 
 

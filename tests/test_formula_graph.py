@@ -253,7 +253,9 @@ def test_lesson_command(tmp_path, capsys):
     assert r"At the worked example, $\frac{df}{dx} = \left(-4\right) \cdot 1 = -4$." in md
     assert r"At the worked example, $\frac{df}{dz} = 3$." in md
     svg = (tmp_path / "circuit.svg").read_text()
-    assert svg.count("<circle") == 5 and svg.count("<line") == 4
+    # five nodes, four edges and the output's wire, each wire with its two values
+    assert svg.count("<circle") == 5 and svg.count("<line") == 4 + 1
+    assert svg.count('class="forward"') == svg.count('class="backward"') == 4 + 1
     assert r"\node" in (tmp_path / "circuit.tex").read_text()
 
 

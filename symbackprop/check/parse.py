@@ -86,6 +86,9 @@ class Builder(ToSympy):
                 sub = ",".join(str(env.get(p, p)) for p in sub.split(","))
             layer = str(env.get(n.layer, n.layer)) if n.layer is not None else None
             n = Name(n.id, sub, layer, n.sample, False, n.col)
+        z = self.truth.delta(n)
+        if z is not None:  # δ_j^{[l]}: the page's name of dL/dz_j^{[l]}
+            return deriv_symbol(self.truth.loss, z)
         try:
             key = self.truth.lookup(n)
         except UnknownName as e:

@@ -21,7 +21,7 @@ import sympy as sp
 
 from .. import ops
 from ..graph import build_graph
-from ..naming import canonical_latex
+from ..naming import canonical_latex, delta_latex
 from .numbers import Evaluator
 
 POINTS = 12                  # random points (parameter draws)
@@ -83,6 +83,10 @@ class Truth:
             anc[k] = frozenset(s)
         self.ancestors = anc
         self.by_latex = {canonical_latex(v): k for k, v in g.latex.items()}
+        # δ_j^{[l]}, a page's name of dL/dz_j^{[l]}: weighted sum z -> its key
+        self.by_delta = {canonical_latex(delta_latex(g.table.by_key[k], g.layers[
+            g.table.by_key[k].layer - 1].size)): k for k, n in g.nodes.items()
+            if n.kind == "pre"} if g.layers else {}
         self.by_ascii = {}
         for k, v in g.latex.items():
             for form in ascii_forms(v):
@@ -98,6 +102,12 @@ class Truth:
         self.points = self._points()
 
     # ------------------------------------------------------------------ names
+
+    def delta(self, name) -> str | None:
+        """The weighted sum z whose δ = dL/dz a written name is (δ_1^{[2]}), else None."""
+        if name.ascii or name.id != r"\delta":
+            return None
+        return self.by_delta.get(canonical_latex(written_latex(name)))
 
     def lookup(self, name) -> str:
         """The node key of a written name (grammar.Name), or UnknownName with a suggestion."""

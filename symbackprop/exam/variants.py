@@ -40,7 +40,7 @@ def closure(d: Derivation, params) -> list[Step]:
         need[s] = True
         for t in (s.terms if isinstance(s, Sum) else (s,)):
             for f in t.factors:
-                if isinstance(f, Cite) and isinstance(f.step, Sum):
+                if isinstance(f, Cite) and f.step.named:
                     visit(f.step)
 
     for p in params:

@@ -137,12 +137,20 @@ def table_view(st: v.Study) -> dict:
     return {"layers": st.layers, "rows": rows}
 
 
+# A first layer that travelled less than this in all of training barely learned.
+STUCK = 1e-3
+
+
 def training_view(st: v.Study) -> dict:
     out = {}
     for residual, run in st.training.items():
         out["res" if residual else "plain"] = {
             "lr": f"{run.lr:g}", "start": _short(run.losses[0]), "end": _short(run.losses[-1]),
-            "moved": _short(run.moved)}
+            "moved": _short(run.moved),
+            # not one step moved the first layer: every gradient reaching it was exactly 0
+            # (a relu off for every input somewhere along the chain: a dead chain)
+            "dead": run.moved == 0.0,
+            "stuck": 0.0 < run.moved < STUCK}
     p, r = st.training[False], st.training[True]
     out["residual_better"] = bool(r.losses[-1] < p.losses[-1])
     out["steps"] = len(p.losses) - 1

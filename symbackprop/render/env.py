@@ -19,6 +19,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import SpecError
+from .lines import broken, equation
 
 
 def template_dir() -> Path:
@@ -149,6 +150,7 @@ def environment(kind: str, extra: str | None = None, filters: tuple = ()) -> jin
     env.filters["tex_escape"] = _tex_escape
     env.filters["md_escape"] = _md_escape
     env.filters["bounded"] = _bounded
+    env.filters["broken"], env.filters["equation"] = broken, equation  # long displays
     env.filters.update(filters)
     return env
 

@@ -28,7 +28,9 @@ class LessonPrinter(LatexPrinter):
             return neg > pos
         for t in add.args:
             if t.free_symbols & self.prefer:
-                return t.could_extract_minus_sign()
+                # a constant stays positive: y (1 - y), never -y (y - 1)
+                n = next((c for c in add.args if c.is_Number), None)
+                return n.is_negative if n is not None else t.could_extract_minus_sign()
         return False
 
     def _print_Add(self, expr, order=None):
@@ -70,8 +72,10 @@ class LessonPrinter(LatexPrinter):
         top = [str(coeff.p)] if coeff.p != 1 else []
         top += [self._factor(f) for f in num]
         bottom = [str(coeff.q)] if coeff.q != 1 else []
-        bottom += [self._factor(f) for f in den]
-        body = " ".join(top)
+        # a lone denominator needs no parentheses: \frac{1}{e^{-z} + 1}
+        bottom += [self._print(den[0])] if len(den) == 1 and not bottom else [
+            self._factor(f) for f in den]
+        body = _juxtapose(top)
         if bottom:
             body = rf"\frac{{{body or '1'}}}{{{' '.join(bottom)}}}"
         elif not body and not groups:
@@ -102,6 +106,18 @@ class LessonPrinter(LatexPrinter):
     def _print_Heaviside(self, expr, exp=None):
         # The step function as the relu slope, with the stated convention H(0) = 0.
         return rf"\mathbb{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+
+
+def _juxtapose(items: list[str]) -> str:
+    """Factors side by side, with a dot where two numbers would run together
+    (2 \\cdot 0.731059^{2}, never 2 0.731059^{2})."""
+    out = ""
+    for t in items:
+        if out and t[:1].isdigit():
+            out += r" \cdot " + t
+        else:
+            out += f" {t}" if out else t
+    return out
 
 
 def number(x: float, digits: int = 6) -> str:

@@ -15,9 +15,11 @@ from ..activations import ACTIVATIONS
 from ..derive import Derivation
 from ..lesson import EXPAND_MAX_OPS, Lesson, Worked
 from ..losses import LOSSES
-from ..steps import Chain, Cite, Step, Sum, grad_symbol
+from ..naming import delta_latex
+from ..steps import Chain, Cite, Delta, Step, Sum, grad_symbol
 from .diagram_view import diagram, svg_label
 from .env import render
+from .lines import WIDTH, ink, lines
 from .matrix_view import matrix_view
 from .printer import LessonPrinter, number
 
@@ -30,6 +32,10 @@ FULL_PAGE_MAX_PARAMS = 40
 LOSS_NAMES = {r.name: r.title for r in LOSSES.values()}
 
 
+# a negative number's parentheses inside a function's own: \tanh{\left(\left(-0.22\right) \right)}
+_DOUBLE_PARENS = re.compile(r"\\left\(\\left\((-[^()]*?)\\right\)\s*\\right\)")
+
+
 class Notation:
     """The naming and printing of one derivation: symbol names, d or ∂, number printing."""
 
@@ -38,8 +44,10 @@ class Notation:
         self.d, self.g = d, g
         self.partial = g.partial
         names = {g.sym(k): v for k, v in g.latex.items()}
+        # δ_j^{[l]} = dL/dz_j^{[l]}: the name a unit's weighted sum's gradient goes by
+        self.deltas = {k: delta_name(g, k) for k in d.deltas if g.nodes[k].kind == "pre"}
         for k in d.deltas:
-            names[grad_symbol(d.loss, k)] = self.frac(d.loss, k)
+            names[grad_symbol(d.loss, k)] = self.deltas.get(k) or self.frac(d.loss, k)
         self.names = names
         loss = LOSSES.get(g.loss_name)
         prefer = g.targets if loss is not None and loss.errors_positive else [
@@ -59,6 +67,12 @@ class Notation:
         dd = r"\partial " if self.partial else "d"
         return rf"{dd}{self.g.latex[of]}/{dd}{self.g.latex[wrt]}"
 
+    def label(self, of: str, wrt: str) -> str:
+        """How a factor is named: δ_j^{[l]} for dL/dz_j^{[l]}, else the fraction."""
+        if of == self.d.loss and wrt in self.deltas:
+            return self.deltas[wrt]
+        return self.frac(of, wrt)
+
     def numbers(self, expr, env) -> str:
         """``expr`` with each symbol replaced by its value at the worked example."""
         if expr.is_Symbol and expr in env:
@@ -70,7 +84,14 @@ class Notation:
                 continue
             t = number(float(np.asarray(v).reshape(-1)[0]))
             names[s] = rf"\left({t}\right)" if t.startswith("-") else t
-        return LessonPrinter(names, self.prefer).doprint(expr)
+        return _DOUBLE_PARENS.sub(r"\\left(\1\\right)",
+                                  LessonPrinter(names, self.prefer).doprint(expr))
+
+
+def delta_name(g, k: str) -> str:
+    """δ_j^{[l]} for the weighted sum z_j^{[l]} (δ^{[l]} in a layer of one unit)."""
+    q = g.table.by_key[k]
+    return delta_latex(q, g.layers[q.layer - 1].size)
 
 
 def forward_equations(n: Notation) -> list[dict]:
@@ -153,7 +174,8 @@ class StepViews:
         cited = isinstance(f, Cite)
         expr = f.symbol if cited else f.expr
         return {
-            "label": n.frac(f.of, f.wrt), "cited": cited, "branch": cited and isinstance(f.step, Sum),
+            "label": n.label(f.of, f.wrt) if cited else n.frac(f.of, f.wrt), "cited": cited,
+            "branch": cited and isinstance(f.step, Sum),
             "value": n.tex(expr), "numbers": n.numbers(expr, self.env),
             "number": number(self.value(f)),
         }
@@ -165,17 +187,27 @@ class StepViews:
         parts = [rf"\left({v}\right)" if _needs_parens(v) else v for v in shown]
         product = r" \cdot ".join(parts)
         lines = _lines(parts, r" \cdot ")
+        result = n.tex(s.expr)
         nums = r" \cdot ".join(rf"\left({f['number']}\right)" if f["number"].startswith("-")
                                else f["number"] for f in factors)
         return {
             "kind": "chain", "target": n.frac(s.of, s.wrt), "wrt": n.g.latex[s.wrt],
             "heading": n.slash(s.of, s.wrt),
             "chain": " ".join(f["label"] for f in factors), "factors": factors,
-            "product": product, "product_lines": lines, "result": n.tex(s.expr),
-            "simplified": sp.srepr(s.expr) != sp.srepr(s.product),
+            "product": product, "product_lines": lines, "result": result,
+            "simplified": _shorter(product, result),
             "expanded": self._expanded(s), "numbers": nums, "number": number(self.value(s)),
-            "single": len(factors) == 1, "path": None,
+            "single": len(factors) == 1, "path": None, "delta": None, "defines": None,
         }
+
+    def _view_Delta(self, s: Delta) -> dict:
+        """δ_j^{[l]} = dL/dz_j^{[l]}: a chain, headed and cited by its name."""
+        v = self._view_Chain(s)
+        delta = self.n.deltas.get(s.wrt)
+        if delta:
+            v.update(delta=delta, heading=f"{delta} = {v['heading']}",
+                     target=delta, defines=rf"{delta} = {v['target']}")
+        return v
 
     def _view_Sum(self, s: Sum) -> dict:
         n = self.n
@@ -189,10 +221,14 @@ class StepViews:
             "terms": terms, "consumers": consumers,
             "sum": " + ".join(t["chain"] for t in terms), "result": n.tex(s.expr),
             "expanded": self._expanded(s),
+            # each path a cited gradient times one edge: δ_1^{[2]} w_1^{[2]} + ...
+            "compact": all(len(t["factors"]) == 2 and t["factors"][0]["cited"]
+                           and not t["factors"][1]["cited"] for t in terms),
             "numbers": " + ".join(rf"\left({t['number']}\right)" if t["number"].startswith("-")
                                   else t["number"] for t in terms),
+            "products": " + ".join(t["numbers"] for t in terms),
             "number": number(self.value(s)),
-            "is_param": s.wrt in n.d.gradients,
+            "is_param": s.wrt in n.d.gradients, "delta": None,
         }
 
     def _expanded(self, s: Step):
@@ -202,6 +238,8 @@ class StepViews:
         shown = self.n.tex(e)
         if len(shown) > EXPAND_MAX_CHARS:  # a wall of symbols teaches nothing
             return None
+        if max(ink(line) for line in lines(shown, 8)) > WIDTH:
+            return None  # a factor too long for a line of its own: it cannot be broken
         return None if shown == self.n.tex(s.expr) else shown
 
 
@@ -219,6 +257,14 @@ def _lines(parts: list[str], sep: str) -> list[str]:
         else:
             cur = f"{cur}{sep}{p}" if cur else p
     return lines + [cur]
+
+
+def _shorter(product: str, result: str) -> bool:
+    """Whether the tidied result is worth a line of its own: something other than the
+    product as written, and no longer (dots, spaces and parentheses not counted)."""
+    def ink(t):
+        return re.sub(r"\\cdot|\\left|\\right|[\s()]", "", t)
+    return ink(result) != ink(product) and len(ink(result)) <= len(ink(product))
 
 
 def _needs_parens(tex: str) -> bool:
@@ -241,7 +287,8 @@ def lesson_view(lesson: Lesson) -> dict:
         shown = full or group not in seen
         seen.add(group)
         sv = views.view(s) if shown else {
-            "wrt": g.latex[s.wrt], "result": n.tex(s.expr), "number": number(views.value(s))}
+            "wrt": g.latex[s.wrt], "result": n.tex(s.expr), "number": number(views.value(s)),
+            "delta": n.deltas.get(s.wrt) if isinstance(s, Delta) else None}
         sv.update(is_param=is_param, first_of_layer=shown)
         steps.append(sv)
     graph = not g.layers  # a graph of formulas: no layers, its inputs are its parameters
@@ -282,11 +329,20 @@ def lesson_view(lesson: Lesson) -> dict:
             a.definition for a in ACTIVATIONS.values() if not a.familiar
             and any(layer.activation == a.name for layer in g.layers)],
         "full": full, "example": ex, "verification": verification_view(n, lesson.report),
-        "diagram": diagram(d), "partial": n.partial,
+        "diagram": diagram(d, *_wires(lesson)) if graph else diagram(d), "partial": n.partial,
         "matrix": None if lesson.matrix is None else matrix_view(d, lesson.matrix),
         "params": [g.latex[k] for k in g.params],
         "n_params": len(g.params),
     }
+
+
+def _wires(lesson: Lesson) -> tuple[dict, dict]:
+    """A circuit's wire values at the worked example: each node's value and the output's
+    derivative by it (``Worked.node_gradients``)."""
+    g, env = lesson.graph, lesson.env
+    values = {k: float(np.asarray(env[g.sym(k)]).reshape(-1)[0])
+              for k in g.nodes if g.sym(k) in env}
+    return values, lesson.worked.node_gradients()
 
 
 def verification_summary(report) -> str:
