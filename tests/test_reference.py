@@ -51,7 +51,9 @@ CORPUS |= {
                                (3, "softplus", "none", True), (1, "identity", "shared")],
                            "half_sse"),
     "residual_output": toml(2, [(2, "tanh", "per_unit"), (2, "sigmoid", "shared", True)]),
-    "residual_softmax": toml(3, [(3, "tanh", "none", True), (3, "identity", "per_unit", True)],
+    # a skip connection before the softmax (one on the output layer itself is refused: the
+    # softmax reads that layer's z)
+    "residual_softmax": toml(3, [(3, "tanh", "none", True), (3, "identity", "per_unit")],
                              "softmax_ce"),
     "deep_sigmoid": toml(3, [(4, "sigmoid", "per_unit")] * 5 + [(1, "identity", "per_unit")]),
     "deep_leaky": toml(2, [(3, "leaky_relu", "per_unit")] * 4 + [(2, "identity", "none")],
