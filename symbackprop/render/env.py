@@ -8,6 +8,8 @@ only here.
 
 from __future__ import annotations
 
+import math
+
 import os
 import sys
 import time
@@ -62,11 +64,17 @@ def _md_escape(text) -> str:
 # Agreement figures at floating-point noise level differ between machines (another BLAS,
 # another summation order): below this they are printed as a bound, so pages are stable.
 NOISE_FLOOR = 1e-12
+# A central finite difference in double precision is good to about 1e-10 (its rounding
+# depends on the machine's BLAS): below this its error figures are printed as a bound.
+FD_FLOOR = 1e-8
 
 
-def _bounded(x, word: str = "below") -> str:
-    """An error figure: 2.3e-10, or "below 1e-12" (``word`` below/within) at noise level."""
-    return f"{word} 1e-12" if float(x) < NOISE_FLOOR else f"{float(x):.1e}"
+def _bounded(x, word: str = "below", floor: float = NOISE_FLOOR) -> str:
+    """An error figure: 2.3e-10, or "below 1e-12" (``word`` below/within) under ``floor``,
+    where the digits are rounding noise that differs between machines."""
+    if float(x) < floor:
+        return f"{word} 1e{round(math.log10(floor))}"
+    return f"{float(x):.1e}"
 
 
 KINDS = ("markdown", "text", "latex", "html")

@@ -357,7 +357,7 @@ def verification_view(n: Notation, report) -> dict | None:
     g = n.g
     return {
         "rows": [{"name": r.name, "frac": n.frac(g.loss, r.param), "derived": number(r.derived, 10),
-                  "reference": number(r.reference, 10), "fd": number(r.finite_diff, 10),
+                  "reference": number(r.reference, 10), "fd": number(r.finite_diff, 7),
                   "symbolic": r.symbolic, "error": max(r.error_ref, r.error_fd)}
                  for r in report.rows],
         "summary": verification_summary(report), "ok": report.ok, "method": report.method,
