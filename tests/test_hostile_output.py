@@ -342,7 +342,7 @@ def test_output_that_is_a_file_is_said_at_once(tmp_path, capsys, command):
     start = time.monotonic()
     code = main([c.format(sub=sub) for c in command] + ["-o", str(target)])
     assert code == 2 and "is a file" in one_line(capsys.readouterr().err)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 20
     assert snapshot(tmp_path) == before
 
 

@@ -183,7 +183,9 @@ def _limited(template, view: dict, extra: str) -> str:
     RENDER_SECONDS seconds (the lines of the user's templates are timed as they run), and
     a failure at run time (a division by zero, a string added to a number, a template
     including itself) is a TemplateLimit naming the user's file and line."""
-    mine = tuple({str(Path(extra).resolve()), os.path.abspath(extra), os.path.normpath(extra)})
+    mine = tuple({p.rstrip(os.sep) + os.sep for p in (str(Path(extra).resolve()),
+                                                      os.path.abspath(extra),
+                                                      os.path.normpath(extra))})
     deadline = time.monotonic() + RENDER_SECONDS
     where = [None, None]
 

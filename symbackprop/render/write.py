@@ -52,6 +52,7 @@ def write_all(folder: str | Path, files: dict[str, str | bytes]) -> list[Path]:
                 raise _fault(exc, Path(folder) / name) from None
             staged[name] = path
         _commit(staged, targets, tmp)
+        _sync(root)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [Path(folder) / name for name in files]
@@ -79,6 +80,20 @@ def _write_file(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _sync(folder: Path) -> None:
+    """The renames made durable (a power cut after this keeps the new set)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _commit(staged: dict[str, Path], targets: dict[str, Path], tmp: Path) -> None:
