@@ -23,6 +23,11 @@ from symbackprop.render import write
 
 ROOT = Path(__file__).resolve().parents[1]
 SET = ("easynet.md", "easynet.svg", "easynet.tex")
+# Two runs whose .md and .tex differ, so a mix is visible: the easynet preset (the old set)
+# and the same network with another title and worked example (the new set), same name.
+NEW_SPEC = Path(__file__).resolve().parent / "data" / "easynet_other.toml"
+OLD = ["easynet"]
+NEW = [str(NEW_SPEC)]
 
 
 def snapshot(folder: Path) -> dict[str, bytes | str]:
@@ -50,12 +55,12 @@ def one_line(err: str) -> str:
 
 @pytest.fixture(scope="module")
 def two_sets(tmp_path_factory):
-    """The lesson of easynet with seed 1 (the old set) and seed 2 (the new one): their
-    .md and .tex differ (the verification points), so a mix is visible."""
+    """The lesson of easynet (the old set, 1) and of NEW_SPEC (the new one, 2): their .md
+    and .tex differ (title, worked example), so a mix is visible."""
     sets = {}
-    for seed in (1, 2):
+    for seed, spec in ((1, OLD), (2, NEW)):
         folder = tmp_path_factory.mktemp(f"seed{seed}")
-        assert main(["lesson", "easynet", "--seed", str(seed), "-o", str(folder)]) == 0
+        assert main(["lesson", *spec, "-o", str(folder)]) == 0
         sets[seed] = {n: (folder / n).read_bytes() for n in SET}
     assert sets[1]["easynet.md"] != sets[2]["easynet.md"]
     assert sets[1]["easynet.tex"] != sets[2]["easynet.tex"]
@@ -81,7 +86,7 @@ def test_full_disk_midway_keeps_the_old_set(tmp_path, capsys, monkeypatch, two_s
         real(path, data)
 
     monkeypatch.setattr(write, "_write_file", full)
-    assert main(["lesson", "easynet", "--seed", "2", "-o", str(out)]) == 1
+    assert main(["lesson", *NEW, "-o", str(out)]) == 1
     line = one_line(capsys.readouterr().err)
     assert "no space left" in line
     assert snapshot(tmp_path) == before  # the old set whole, no temporary folder
@@ -102,7 +107,7 @@ def test_a_failed_move_is_undone(tmp_path, capsys, monkeypatch, two_sets):
         real(src, dst)
 
     monkeypatch.setattr(write.os, "rename", rename)
-    assert main(["lesson", "easynet", "--seed", "2", "-o", str(out)]) == 1
+    assert main(["lesson", *NEW, "-o", str(out)]) == 1
     monkeypatch.setattr(write.os, "rename", real)
     one_line(capsys.readouterr().err)
     assert snapshot(tmp_path) == before
@@ -197,7 +202,7 @@ def test_kill_at_random_moments_leaves_one_whole_set(tmp_path, two_sets):
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONHASHSEED="0")
     seen = {"old": 0, "new": 0}
-    cmd = [sys.executable, "-m", "symbackprop", "lesson", "easynet", "--seed", "2", "-o"]
+    cmd = [sys.executable, "-m", "symbackprop", "lesson", *NEW, "-o"]
     start = time.monotonic()  # how long a whole run takes here: kills spread over it
     subprocess.run(cmd + [str(tmp_path / "timing")], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
