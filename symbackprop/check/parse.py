@@ -156,8 +156,7 @@ class Builder:
                 sub = ",".join(str(env.get(p, p)) for p in sub.split(","))
             layer = str(env.get(n.layer, n.layer)) if n.layer is not None else None
             n = G.Name(n.base, sub, layer, n.sample, False, n.col)
-        z = self.truth.delta(n)
-        if z is not None:  # δ_j^{[l]}: the page's name of dL/dz_j^{[l]}
+        if (z := self.truth.delta(n)) is not None:  # δ_j^{[l]}: a page's dL/dz_j^{[l]}
             return deriv_symbol(self.truth.loss, z)
         try:
             key = self.truth.lookup(n)
