@@ -275,3 +275,24 @@ def test_an_eight_wide_page_renders_in_katex():
                          capture_output=True, text=True, timeout=300, cwd=KATEX)
     assert run.returncode == 0, run.stderr
     assert not json.loads(run.stdout)
+
+
+def test_a_dead_relu_chain_is_told_apart():
+    """The deep page's plain relu chain (default seed) starts dead: by a forward pass by
+    hand at its starting weights, some layer's z is <= 0 for every input, so no gradient
+    reaches the first layer. The page's view marks it dead (and the page explains it);
+    the sigmoid chain, whose first layer barely moves, is not dead but stuck."""
+    from symbackprop import vanishing as v
+    from symbackprop.render.deep_view import training_view
+
+    for act, dead in (("relu", True), ("sigmoid", False)):
+        st = v.study(v.Options(depth=5, width=1, activation=act, residual=False), trials=2)
+        run = st.training[False]
+        h, off = run.X[:, 0], False
+        for l in range(1, 6):
+            z = h * run.start[f"w{l}_1_1"]
+            off |= act == "relu" and bool(np.all(z <= 0))  # a sigmoid's slope is never 0
+            h = np.maximum(z, 0) if act == "relu" else 1 / (1 + np.exp(-z))
+        assert off == dead
+        view = training_view(st)["plain"]
+        assert view["dead"] == dead and view["stuck"] == (not dead)
