@@ -237,3 +237,62 @@ def test_negative_numbers_inside_functions_are_parenthesised_once():
     z = sp.Symbol("z", real=True)
     shown = n.numbers(sp.tanh(z) * 2, {z: np.array([-0.22])})
     assert r"\left(\left(" not in shown and "-0.22" in shown
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="no pdflatex")
+def test_an_eight_wide_page_fits_the_page_without_shrinking(tmp_path):
+    """Its long sums and forward equations are broken over lines: pdflatex reports no
+    overfull line, and nothing is shrunk by a resizebox."""
+    import subprocess
+
+    net = spec.loads(EIGHT_WIDE)
+    tex = lesson_files(net)["eight.tex"]
+    assert "resizebox" not in tex and r"\begin{aligned}" in tex
+    (tmp_path / "eight.tex").write_text(tex)
+    run = subprocess.run(["pdflatex", "-halt-on-error", "-no-shell-escape",
+                          "-interaction=nonstopmode", "eight.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    log = (tmp_path / "eight.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log, log[log.find("Overfull"):][:400]
+
+
+def test_an_eight_wide_page_renders_in_katex():
+    """The broken displays (aligned blocks) of an 8-wide page are valid KaTeX."""
+    import json
+    import shutil
+    import subprocess
+
+    from tests.test_katex import KATEX, math_blocks
+
+    if shutil.which("node") is None or not (KATEX / "node_modules" / "katex").is_dir():
+        pytest.skip("node and tests/katex/node_modules/katex are needed")
+    md = lesson_files(spec.loads(EIGHT_WIDE))["eight.md"]
+    blocks = [{"id": str(n), "tex": tex, "display": display}
+              for n, tex, display in math_blocks(md)]
+    assert any(r"\begin{aligned}" in b["tex"] and r"&\quad" in b["tex"] for b in blocks)
+    run = subprocess.run(["node", str(KATEX / "render.js")], input=json.dumps(blocks),
+                         capture_output=True, text=True, timeout=300, cwd=KATEX)
+    assert run.returncode == 0, run.stderr
+    assert not json.loads(run.stdout)
+
+
+def test_a_dead_relu_chain_is_told_apart():
+    """The deep page's plain relu chain (default seed) starts dead: by a forward pass by
+    hand at its starting weights, some layer's z is <= 0 for every input, so no gradient
+    reaches the first layer. The page's view marks it dead (and the page explains it);
+    the sigmoid chain, whose first layer barely moves, is not dead but stuck."""
+    from symbackprop import vanishing as v
+    from symbackprop.render.deep_view import training_view
+
+    for act, dead in (("relu", True), ("sigmoid", False)):
+        st = v.study(v.Options(depth=5, width=1, activation=act, residual=False), trials=2)
+        run = st.training[False]
+        h, off = run.X[:, 0], False
+        for l in range(1, 6):
+            z = h * run.start[f"w{l}_1_1"]
+            off |= act == "relu" and bool(np.all(z <= 0))  # a sigmoid's slope is never 0
+            h = np.maximum(z, 0) if act == "relu" else 1 / (1 + np.exp(-z))
+        assert off == dead
+        view = training_view(st)["plain"]
+        assert view["dead"] == dead and view["stuck"] == (not dead)
