@@ -46,14 +46,21 @@ def check_equation(spec, text: str, *, mode: str | None = None) -> Result:
 
 
 def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>") -> list[Result]:
+    """Every equation of a page, top to bottom: a line may give the worked example's
+    values, define a name, or lean on a value worked out above it (``page.Page``)."""
     truth = truth_of(spec)
     out = []
     from .extract import MAX_EQUATIONS
+    from .messages import say
+    from .page import Page
 
     eqs = extract(text, kind)
+    if not any(not eq.text_only for eq in eqs):
+        return [Result(file, 1, "", "text", "not_checked", say("no_equations"))]
+    page = Page.for_truth(truth)
     for eq in eqs[:MAX_EQUATIONS]:
         out.append(judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
-                                  text_only=eq.text_only))
+                                  text_only=eq.text_only, page=page))
     if len(eqs) > MAX_EQUATIONS:
         eq = eqs[MAX_EQUATIONS]
         out.append(Result(file, eq.line, eq.text, "text", "error",

@@ -26,8 +26,8 @@ from ..expr import vocabulary
 from ..expr.ast import Deriv, Name, Neg, Sum, Walker, operands, walk
 from ..expr.claim_grammar import LIMITS, ParseError, normalize_latex, parse_claim
 from ..expr.walkers import ToSympy
-from .equation import (UNICODE, UNICODE_LATEX, NotChecked, Unreadable, matrix_notation,
-                       mode_of, split_sides)
+from .equation import (UNICODE, UNICODE_ASCII, UNICODE_LATEX, NotChecked, Unreadable,
+                       matrix_notation, mode_of, split_relations, split_sides)
 from .numbers import SampleSum
 from .truth import Truth, UnknownName, deriv_of, deriv_symbol
 
@@ -67,9 +67,12 @@ class Builder(ToSympy):
 
     opaque = frozenset({"Sum", "Deriv"})
 
-    def __init__(self, truth: Truth):
+    def __init__(self, truth: Truth, page=None):
         super().__init__(vocabulary.CLAIM_SYMPY, LIMITS.chains, LIMITS.exponent)
         self.truth = truth
+        self.page = page
+        self.readings: list[tuple[str, int | None]] = []  # ("euler" | "defined", line)
+        self.used_definitions: list[int] = []
         self.unknown: list[str] = []
         self.known: set[str] = set()
         self.nodes = 0
@@ -89,7 +92,12 @@ class Builder(ToSympy):
         try:
             key = self.truth.lookup(n)
         except UnknownName as e:
+            defined = self.defined(n)
+            if defined is not None:
+                return defined
             if n.id == "e" and n.sub is None and n.layer is None:
+                if ("euler", None) not in self.readings:
+                    self.readings.append(("euler", None))
                 return sp.E
             index = _general_index(n)
             if index and index not in self.general:
@@ -99,6 +107,17 @@ class Builder(ToSympy):
             return sp.Symbol("?" + n.id, real=True)
         self.known.add(key)
         return self.truth.sym[key]
+
+    def defined(self, n: Name):
+        """The expression a name stands for on this page (the writer's definition)."""
+        if self.page is None or not self.page.definitions:
+            return None
+        d = self.page.definitions.get(written_key(n))
+        if d is None:
+            return None
+        if ("defined", d.line) not in self.readings:
+            self.readings.append(("defined", d.line))
+        return d.expr
 
     def key(self, n: Name) -> str | None:
         s = self.name(n, {})
@@ -241,7 +260,7 @@ class _Form(Walker):
             self._walk_Node(ast, side, builder)
 
     def _walk_Node(self, ast, side, builder):
-        if not any(type(n) in (Name, Deriv) for n in walk(ast)):
+        if not side.expr.free_symbols and not any(type(n) is Deriv for n in walk(ast)):
             # a decimal is a value at one point (the worked example); 0 or 1/2 is an identity
             side.form = "number" if re.search(r"\d?\.\d", side.text) else "constant"
             return
@@ -305,14 +324,38 @@ def _chains(ast, builder) -> tuple:
 class Parsed:
     sides: list[Side] = field(default_factory=list)
     ascii: bool = False
+    relations: list[str] = field(default_factory=list)   # per link: '=' or 'approx'
+    defines: tuple | None = None      # (written key, text) of a new name on the left
+    readings: list = field(default_factory=list)
 
 
-def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
+def written_key(n: Name) -> str:
+    """A written name as one string, for the page's definitions: e, \\delta_1, Loss."""
+    return f"{n.id}|{n.sub}|{n.layer}|{n.sample}".replace("None", "")
+
+
+def _new_name(truth: Truth, ast) -> Name | None:
+    """The left side's name when it is a name the network does not have and whose letter
+    it does not use either (a typo of a network name, z_{o1} for z_1, stays an error)."""
+    if type(ast) is not Name:
+        return None
+    try:
+        truth.lookup(ast)
+        return None
+    except UnknownName:
+        pass
+    return None if truth.uses_letter(ast) else ast
+
+
+def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> Parsed:
     """Sides of an equation in the network's symbols. NotChecked: not a claim;
-    Unreadable: a claim that cannot be read (the message says where)."""
+    Unreadable: a claim that cannot be read (the message says where). With a ``page``,
+    the writer's definitions are read, and a new name on the left defines one."""
     text = text.translate(UNICODE)
     if mode == "latex":
         text = text.translate(UNICODE_LATEX)
+    else:
+        text = text.translate(UNICODE_ASCII)
     if mode == "latex" and matrix_notation(text):
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
     if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", text):
@@ -320,7 +363,7 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
     src = normalize_latex(text) if mode == "latex" else text
     if len(src) > LIMITS.length:
         raise Unreadable(f"equation too long ({len(src)} characters; limit {LIMITS.length})")
-    parts = split_sides(src)
+    parts, relations = split_relations(src)
     if any(not p for p in parts):
         raise Unreadable("a side of the equation is empty")
     asts, modes = [], []
@@ -328,7 +371,14 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
         ast, m = _parse_side(p, mode)
         asts.append(ast)
         modes.append(m)
-    builder = Builder(truth)
+    builder = Builder(truth, page)
+    new = _new_name(truth, asts[0]) if page is not None and len(parts) > 1 else None
+    if new is not None and page.definitions.get(written_key(new)) is not None:
+        new = None  # already defined: this line uses the definition
+    defines = None
+    if new is not None:
+        defines = (written_key(new), parts[0])
+        parts, asts, modes, relations = parts[1:], asts[1:], modes[1:], relations[1:]
     try:
         sides = [build_side(truth, p, ast, builder, m == "ascii")
                  for p, ast, m in zip(parts, asts, modes)]
@@ -341,7 +391,7 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
         if not builder.known:
             raise NotChecked("not about the network: " + "; ".join(builder.unknown))
         raise Unreadable("; ".join(builder.unknown))
-    return Parsed(sides, all(m == "ascii" for m in modes))
+    return Parsed(sides, all(m == "ascii" for m in modes), relations, defines, builder.readings)
 
 
 def _general_index(n: Name) -> str | None:

@@ -29,6 +29,7 @@ SAMPLE_COUNTS = (2, 3, 4)    # N at each point is one of these; samples per poin
 SEED = 20240611
 MAX_MEMO = 50_000            # cached subexpression values before the cache is cleared
 
+LOSS_WORDS = ("Loss", "loss", "Cost", "cost", "Error", "error")  # read as the loss
 KIND_WORDS = {"input": "input", "target": "target", "weight": "weight", "bias": "bias",
               "unit": "unit", "output": "output", "pre": "pre-activation", "act": "activation",
               "loss": "loss", "count": "count", "node": "node"}
@@ -95,7 +96,21 @@ class Truth:
                        if n.op == "leaf" and n.kind not in ("input", "target")}
         if not g.layers:
             self.shared = set()  # a graph's inputs are its parameters, one per sample
+        # The number of samples a page's claims are about, when fixed: None lets N vary at
+        # the random points. The single place a convention sets it: a page's ``N = 1``
+        # (``Page.give``) or the spec's per-example option (read here).
+        self.fixed_n = 1 if getattr(getattr(net, "notation", None), "per_example", False) else None
+        self._fixed_points: dict = {}
         self.points = self._points()
+
+    def points_for(self, fixed_n: int | None) -> Points:
+        """The random points, with N fixed at ``fixed_n`` samples when given."""
+        if fixed_n is None or "N" not in self.g.nodes:
+            return self.points
+        hit = self._fixed_points.get(fixed_n)
+        if hit is None:
+            hit = self._fixed_points[fixed_n] = self._points(min(int(fixed_n), 64))
+        return hit
 
     # ------------------------------------------------------------------ names
 
@@ -114,9 +129,17 @@ class Truth:
         if key is None and name.sub in ("total", "tot") and not name.layer \
                 and self.latex[self.loss] == name.id:
             key = self.loss  # E_{total}: the textbook's name of the loss
+        if key is None and name.id in LOSS_WORDS and name.sub is None and not name.layer:
+            key = self.loss  # Loss = L = ...: the word for the loss
         if key is None:
             raise UnknownName(self._unknown(canonical_latex(written), self.by_latex))
         return key
+
+    def uses_letter(self, name) -> bool:
+        """True when some name of the network is written with this name's letter."""
+        if not hasattr(self, "_letters"):
+            self._letters = {_parts(canonical_latex(v))[0] for v in self.latex.values()}
+        return name.id in self._letters or ("\\mathrm{%s}" % name.id) in self._letters
 
     def _unknown(self, text, table, ascii=False) -> str:
         near = _nearest(text, table, ascii)
@@ -191,11 +214,13 @@ class Truth:
 
     # ------------------------------------------------------------------ points
 
-    def _points(self) -> Points:
+    def _points(self, fixed_n: int | None = None) -> Points:
         g, net = self.g, self.net
         rng = np.random.default_rng(SEED)
-        P, S = POINTS, max(SAMPLE_COUNTS)
+        P, S = POINTS, max(SAMPLE_COUNTS + ((fixed_n,) if fixed_n else ()))
         count = rng.choice(SAMPLE_COUNTS, size=(P, 1)).astype(float)
+        if fixed_n:
+            count = np.full((P, 1), float(fixed_n))
         mask = np.arange(S)[None, :] < count
         positive = bool(getattr(net, "positive_domain", lambda: False)())
 
@@ -270,6 +295,41 @@ class Truth:
                 env[self.sym["N"]] = np.ones((1, 1))
         mask = np.ones((1, 1), dtype=bool)
         return self._forward(env, mask, np.ones((1, 1)))
+
+    def at(self, values: dict) -> Points | None:
+        """One point of one sample at the given leaf values {key: value} (a page's own
+        worked example); N is 1 unless given. None when a leaf has no value."""
+        env = {}
+        for k, n in self.g.nodes.items():
+            if n.op != "leaf":
+                continue
+            v = values.get(k, 1.0 if k == "N" else None)
+            if v is None:
+                return None
+            env[self.sym[k]] = np.full((1, 1), float(v))
+        one = np.ones((1, 1))
+        return self._forward(env, one.astype(bool), one)
+
+    def at_overridden(self, points: Points, values: dict) -> Points:
+        """``points`` with some symbols (nodes, derivative placeholders) set to the
+        given values and every node computed from them redone."""
+        env = {s: v for s, v in points.env.items() if s in self.key_of
+               and self.g.nodes[self.key_of[s]].op == "leaf"}
+        fixed = {}
+        for s, v in values.items():
+            fixed[s] = np.broadcast_to(np.asarray(float(v)), points.mask.shape)
+        ev = Evaluator(env, points.mask)
+        for k, n in self.g.nodes.items():
+            s = self.sym[k]
+            if s in fixed:
+                env[s] = fixed[s]
+            elif n.op != "leaf":
+                with np.errstate(all="ignore"):
+                    env[s] = np.broadcast_to(np.asarray(ev(n.expr), dtype=float),
+                                             points.mask.shape)
+                ev.memo.clear()
+        env.update({s: v for s, v in fixed.items() if s not in self.key_of})
+        return Points(env, points.mask, points.count)
 
 
 # ---------------------------------------------------------------------- names

@@ -62,8 +62,15 @@ _SIZED = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*(\\[{}]|\\lbrace|\\rbrace
 _IN_SCRIPT = re.compile(r"([_^])\s*\{\s*\\(?:text|mathrm|textrm|mathit|rm)\s*\{([^{}]*)\}\s*\}"
                         r"|([_^])\s*\\(?:text|mathrm|textrm|mathit|rm)\s*\{([^{}]*)\}")
 _WRAPPERS = re.compile(r"\\(text|mathrm|textrm|mathit|operatorname|rm)\s*\{\s*([A-Za-z]+)\s*\}")
-_DROP = re.compile(r"\\(?:displaystyle|textstyle|nonumber|notag|limits|[,;:! ]|quad|qquad)"
-                   r"(?![A-Za-z])|~|&")
+_DROP = re.compile(r"\\(?:displaystyle|textstyle|nonumber|notag|limits|quad|qquad)"
+                   r"(?![A-Za-z])|\\[,;:! >]|~|&")
+# an evaluation bar: \left. f \right|_{x = 1} reads as f (the point is the worked example)
+_BAR = re.compile(r"\\(?:right|[bB]igg?r?|Big)\s*(?:\||\\vert)\s*_\s*(?:\{[^{}]*\}|\S)"
+                  r"(?:\s*\^\s*(?:\{[^{}]*\}|\S))?")
+# \tanh^2(z): the square of \tanh(z), not \tanh of z squared
+_POWER_CALL = re.compile(r"(\\(?:tanh|sigma|sin|cos|exp|log|ln|sinh|cosh))\s*\^\s*"
+                         r"(\{\s*\d\s*\}|\d)\s*(?=\()")
+_MAX = re.compile(r"\\max\s*(?=\()")
 _LABEL = re.compile(r"\\(?:label|tag)\s*\{[^{}]*\}")
 
 
@@ -78,11 +85,69 @@ def _unwrap(m) -> str:
     return word
 
 
+# the words for the loss written in plain letters: one name, not L·o·s·s
+_LOSS_WORD = re.compile(r"(?<![\\A-Za-z{])(Loss|loss|Cost|cost|Error|error)(?![A-Za-z}])")
+
+
+def _closing(s: str, i: int) -> int:
+    """The index of the bracket closing the one at ``i`` (-1 when it is never closed)."""
+    depth = 0
+    for j in range(i, len(s)):
+        if s[j] in "({[":
+            depth += 1
+        elif s[j] in ")}]":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _power_calls(s: str) -> str:
+    """\\tanh^2(z) -> (\\tanh(z))^{2}."""
+    for _ in range(s.count("^")):
+        m = _POWER_CALL.search(s)
+        if not m:
+            break
+        end = _closing(s, m.end())
+        if end < 0:
+            break
+        power = m.group(2).strip("{} ")
+        s = s[:m.start()] + "(" + m.group(1) + s[m.end():end + 1] + ")^{" + power + "}" + s[end + 1:]
+    return s
+
+
+def _max_calls(s: str) -> str:
+    """\\max(0, z) and \\max(z, 0) -> \\relu(z); other maxima are left to the grammar."""
+    pos = 0
+    while True:
+        m = _MAX.search(s, pos)
+        if not m:
+            return s
+        end = _closing(s, m.end())
+        pos = m.end()
+        if end < 0:
+            return s
+        inner = s[m.end() + 1:end]
+        depth, cut = 0, None
+        for j, ch in enumerate(inner):
+            depth += ch in "({[" and 1 or ch in ")}]" and -1 or 0
+            if ch == "," and depth == 0:
+                cut = j
+                break
+        if cut is None:
+            continue
+        a, b = inner[:cut].strip(), inner[cut + 1:].strip()
+        if a in ("0", "0.0") or b in ("0", "0.0"):
+            arg = b if a in ("0", "0.0") else a
+            s = s[:m.start()] + r"\relu(" + arg + ")" + s[end + 1:]
+
+
 def normalize_latex(text: str) -> str:
     """The same expression with the typesetting that does not change its meaning removed:
     \\left( \\right) -> ( ), \\cdot -> *, \\dfrac -> \\frac, spacing, \\text{pred} -> pred,
     \\operatorname{relu} -> \\relu, \\sigma^{\\prime} -> \\sigma'."""
     s = _LABEL.sub(" ", text)
+    s = _BAR.sub(" ", s)
     s = _SIZED.sub(lambda m: _DELIMS[m.group(1)], s)
     s = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", s)
     s = re.sub(r"\\frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])", r"\\frac{\1}{\2}", s)
@@ -93,4 +158,9 @@ def normalize_latex(text: str) -> str:
     s = _IN_SCRIPT.sub(lambda m: f"{m.group(1) or m.group(3)}{{{m.group(2) or m.group(4)}}}", s)
     s = _WRAPPERS.sub(_unwrap, s)
     s = _DROP.sub(" ", s)
+    s = _LOSS_WORD.sub(r"\\mathrm{\1}", s)
+    if "^" in s:
+        s = _power_calls(s)
+    if r"\max" in s:
+        s = _max_calls(s)
     return s
