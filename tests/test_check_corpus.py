@@ -329,7 +329,7 @@ def test_correct_expression_is_in_the_writers_terms():
 def test_the_engines_own_gradients_as_printed_are_accepted(net):
     """Every gradient the engine derives (checked against sympy.diff by test_derive),
     printed by the lesson printer, read back by the checker: accepted, over the corpus
-    of networks (every activation and loss); case splits are out of scope."""
+    of networks (every activation and loss), case splits included (issue 13)."""
     from symbackprop.derive import derive
     from symbackprop.graph import build_graph
     from symbackprop.render.views import Notation
@@ -339,10 +339,7 @@ def test_the_engines_own_gradients_as_printed_are_accepted(net):
     for p, step in d.gradients.items():
         text = f"{nota.frac(d.loss, p)} = {nota.tex(step.expr)}"
         r = check_equation(net, text)
-        if r"\begin{cases}" in text:
-            assert r.verdict == "not_checked"
-        else:
-            assert r.verdict == "correct", (text, r.message)
+        assert r.verdict == "correct", (text, r.message)
 
 
 def test_the_engines_gradients_with_a_slip_are_caught(net):

@@ -184,7 +184,7 @@ def text_lines(text: str) -> list[Equation]:
 
 # ---------------------------------------------------------------------------- rows
 
-_WRAP = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|array|cases|"
+_WRAP = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|array|"
                    r"align\*?|equation\*?|gather\*?)\}(?:\{[^{}]*\})?")
 # "&\quad \cdot …": a row that goes on with an operator continues the row above
 _INDENT = re.compile(r"^(?:\\q?quad\s*|\\[,;:!]\s*)+")
@@ -192,7 +192,21 @@ _CONTINUES = re.compile(r"^(?:[-+*]|\\cdot(?![A-Za-z])|\\times(?![A-Za-z]))")
 _ROW = re.compile(r"\\\\(?:\s*\[[^\]]*\])?")
 _SEPARATORS = re.compile(r",?\s*\\q?quad(?![A-Za-z])|\\(?:text|mbox|textrm|textit|intertext)\s*\{[^{}]*\}"
                          r"|\\(?:Rightarrow|implies|therefore|Longrightarrow|because|iff|hence)(?![A-Za-z])"
-                         r"|;")
+                         r"|(?<!\\);")
+# a case split or a matrix is one claim: its rows and columns are kept together
+_WHOLE = re.compile(r"\\begin\{(cases|dcases|[bpvBV]?matrix|smallmatrix)\}.*?\\end\{\1\}", re.S)
+_ROW_MARK, _COL_MARK, _TEXT_MARK = "\x01", "\x02", "\x03"
+
+
+def _protect(body: str) -> str:
+    return _WHOLE.sub(lambda m: re.sub(r"\\q?quad(?![A-Za-z])", " ", m.group(0))
+                      .replace("\\\\", _ROW_MARK + " ").replace("&", _COL_MARK)
+                      .replace("\\text", _TEXT_MARK), body)
+
+
+def _restore(text: str) -> str:
+    return text.replace(_ROW_MARK + " ", "\\\\").replace(_ROW_MARK, "\\\\") \
+        .replace(_COL_MARK, "&").replace(_TEXT_MARK, "\\text")
 
 
 def _depths(s: str) -> list[int]:
@@ -228,6 +242,8 @@ def _last_side(text: str) -> str:
 
 
 def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[Equation]:
+    if "\\begin" in body:
+        body = _protect(body)
     body = _WRAP.sub(lambda m: " " * len(m.group(0)), body)
     if joined:  # multline: one equation over several rows
         rows = [(start, _ROW.sub(lambda m: " " * len(m.group(0)), body))]
@@ -254,6 +270,6 @@ def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[
             if text.startswith("=") and previous is not None:
                 text = _last_side(previous).strip() + " " + text
             lead = len(seg) - len(seg.lstrip())
-            out.append(Equation(lines.at(seg_off + lead), text, "latex"))
+            out.append(Equation(lines.at(seg_off + lead), _restore(text), "latex"))
             previous = text
     return out

@@ -91,6 +91,7 @@ class Link:
     diagnosis: str | None = None
     expected: str | None = None
     notes: list = field(default_factory=list)
+    carried: bool = False           # right given a wrong value above (error carried forward)
 
 
 # ---------------------------------------------------------------------------- equations
@@ -222,7 +223,8 @@ def _combine(res: Result, sides, links: list[Link]):
         for i, (lk, a, b) in enumerate(zip(links, sides, sides[1:]), 1):
             shown = f"{_short(a.text)} = {_short(b.text)}"
             parts.append(f"link {i} ({shown}): {lk.verdict.replace('_', ' ')}"
-                         + (f": {lk.message}" if lk.message and lk.verdict != "correct" else ""))
+                         + (f": {lk.message}" if lk.message and (lk.verdict != "correct" or lk.carried)
+                            else ""))
         res.message = "\n".join(parts)
     first = next((lk for lk in links if lk.verdict == "wrong"), None) or \
         next((lk for lk in links if lk.verdict in ("error", "imprecise")), None)
@@ -394,7 +396,7 @@ def _at_example(truth, points, ref: Side, claim: Side, t, w, finite, batch, rel,
             tc = None
         if tc is not None and (judge_number(tc, w, number_side.text)[finite] != "wrong").all():
             lines = page.carried_lines(set(carried.env))
-            return Link("correct", say("carried", lines=", ".join(map(str, lines))))
+            return Link("correct", say("carried", lines=", ".join(map(str, lines))), carried=True)
     if page is not None and written(number_side.text) is not None:
         if other.form == "node":
             page.worked[truth.sym[other.of]] = (float(w.ravel()[0]), line)

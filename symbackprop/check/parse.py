@@ -356,11 +356,15 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> P
         text = text.translate(UNICODE_LATEX)
     else:
         text = text.translate(UNICODE_ASCII)
+    if mode == "latex" and re.search(r"\\begin\{[bpvBV]?matrix\}", text):
+        raise NotChecked("a matrix, read as one claim: only scalar equations are checked "
+                         "(write its entries one per line to have them checked)")
     if mode == "latex" and matrix_notation(text):
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
-    if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", text):
-        raise NotChecked("a case split (cases): only single expressions are checked")
     src = normalize_latex(text) if mode == "latex" else text
+    if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", src):
+        raise NotChecked("a case split whose conditions are not single comparisons: only "
+                         "cases like 'v & z > 0' and 'otherwise' are checked")
     if len(src) > LIMITS.length:
         raise Unreadable(f"equation too long ({len(src)} characters; limit {LIMITS.length})")
     parts, relations = split_relations(src)

@@ -266,6 +266,22 @@ def parser(mode: str):
                 transformer=Build(), maybe_placeholders=False)
 
 
+_READABLE = {"NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'",
+             "LBRACE": "'{'", "RBRACE": "'}'", "LBRACK": "'['", "RBRACK": "']'",
+             "ADDOP": "'+' or '-'", "FUNC": "a function", "FRAC": "\\frac", "SQRT": "\\sqrt",
+             "DIFF": "d or \\partial", "SUMOP": "\\sum"}
+
+
+def _expected(names) -> str:
+    """'; expected a name, a number or '('': what the parser could have read there."""
+    words = sorted({_READABLE[n] for n in names or () if n in _READABLE})
+    if not words:
+        return ""
+    shown = words[:4]
+    return "; expected " + (", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1
+                            else shown[0])
+
+
 def _error(e: Fail) -> ParseError:
     """The prescan counts columns from the start of the text, not of its line."""
     column = None if e.pos is None else e.pos + 1
@@ -293,12 +309,13 @@ def parse_claim(text: str, mode: str = "latex") -> Node:
         raise _error(e) from None
     except UnexpectedCharacters as e:
         raise ParseError(f"unexpected {text[e.pos_in_stream:e.pos_in_stream + 12]!r} "
-                         f"at column {e.column}", e.column) from None
+                         f"at column {e.column}{_expected(e.allowed)}", e.column) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
-            raise ParseError("unexpected end of the expression") from None
-        raise ParseError(f"unexpected {str(e.token)[:20]!r} at column {e.column}",
-                         e.column) from None
+            raise ParseError("unexpected end of the expression"
+                             + _expected(e.expected)) from None
+        raise ParseError(f"unexpected {str(e.token)[:20]!r} at column {e.column}"
+                         f"{_expected(e.expected)}", e.column) from None
     except UnexpectedEOF:
         raise ParseError("unexpected end of the expression") from None
     finally:

@@ -71,6 +71,13 @@ _BAR = re.compile(r"\\(?:right|[bB]igg?r?|Big)\s*(?:\||\\vert)\s*_\s*(?:\{[^{}]*
 _POWER_CALL = re.compile(r"(\\(?:tanh|sigma|sin|cos|exp|log|ln|sinh|cosh))\s*\^\s*"
                          r"(\{\s*\d\s*\}|\d)\s*(?=\()")
 _MAX = re.compile(r"\\max\s*(?=\()")
+# an inline derivative \partial L/\partial w_1 (or dL/dw_1) -> \frac{\partial L}{\partial w_1}
+_NAME_TEXT = r"(?:\\[A-Za-z]+|[A-Za-z])(?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?(?:\s*\^\s*\{[^{}]*\})?"
+_INLINE = re.compile(r"(?<![A-Za-z\\])(\\partial\s*|d)(%s)\s*/\s*(\\partial\s*|d)(%s)"
+                     % (_NAME_TEXT, _NAME_TEXT))
+# \frac{d\sigma(z)}{dz}: the derivative applied to \sigma(z), as \frac{d}{dz}\sigma(z)
+_FRAC_CALL = re.compile(r"\\frac\s*\{\s*(\\partial|d)\s*(\\[A-Za-z]+\s*\((?:[^(){}]|\{[^{}]*\})*\))"
+                        r"\s*\}\s*\{\s*((?:\\partial|d)\s*(?:[^{}]|\{[^{}]*\})+)\}")
 _LABEL = re.compile(r"\\(?:label|tag)\s*\{[^{}]*\}")
 
 
@@ -142,12 +149,45 @@ def _max_calls(s: str) -> str:
             s = s[:m.start()] + r"\relu(" + arg + ")" + s[end + 1:]
 
 
+_CASES = re.compile(r"\\begin\{(cases|dcases)\}(.*?)\\end\{\1\}", re.S)
+_CASE_WORDS = re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*\{\s*([A-Za-z ]*?)\s*,?\s*\}")
+
+
+def _cases(m) -> str:
+    """A case split as a sum of indicators: (v_1) 1[c_1] + (v_2)(1 - 1[c_1]) for
+    ``v_1 & c_1 \\\\ v_2 & \\text{otherwise}``; left as it is when a condition is not one
+    comparison (the checker then says it does not judge it)."""
+    rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
+    terms, conds = [], []
+    for row in rows:
+        if row.count("&") != 1:
+            return m.group(0)
+        v, c = row.split("&")
+        c = _CASE_WORDS.sub(lambda w: " " + w.group(1) + " ", c)
+        c = re.sub(r"(?<![A-Za-z])(if|for|when|where)(?![A-Za-z])", " ", c).strip().strip(",.;")
+        if re.fullmatch(r"\s*(otherwise|else)\s*", c):
+            ind = "(1" + "".join(f" - {x}" for x in conds) + ")"
+        elif re.fullmatch(r"[^<>=]+(?:<|>|\\[lg]eq?(?![A-Za-z]))[^<>=]+", c):
+            ind = r"\mathbb{1}[" + c + "]"
+            conds.append(ind)
+        else:
+            return m.group(0)
+        terms.append(f"({v.strip()}) {ind}")
+    return "(" + " + ".join(terms) + ")" if terms else m.group(0)
+
+
 def normalize_latex(text: str) -> str:
     """The same expression with the typesetting that does not change its meaning removed:
     \\left( \\right) -> ( ), \\cdot -> *, \\dfrac -> \\frac, spacing, \\text{pred} -> pred,
     \\operatorname{relu} -> \\relu, \\sigma^{\\prime} -> \\sigma'."""
     s = _LABEL.sub(" ", text)
+    if r"\begin" in s:
+        s = _CASES.sub(_cases, s)
     s = _BAR.sub(" ", s)
+    if "/" in s:
+        s = _INLINE.sub(lambda m: r"\frac{%s %s}{%s %s}" % (m.group(1).strip(), m.group(2),
+                                                          m.group(3).strip(), m.group(4)), s)
+    s = _FRAC_CALL.sub(lambda m: r"\frac{%s}{%s}%s" % (m.group(1), m.group(3), m.group(2)), s)
     s = _SIZED.sub(lambda m: _DELIMS[m.group(1)], s)
     s = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", s)
     s = re.sub(r"\\frac\s*([0-9A-Za-z])\s*([0-9A-Za-z])", r"\\frac{\1}{\2}", s)
