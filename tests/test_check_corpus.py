@@ -186,9 +186,11 @@ WRONG = [
     ("sigmoid222", r"\frac{\partial E}{\partial w_5} = (o_1 - t_1)(1 - o_1^2) h_1",
      MAZUR, (O1 - t1) * (1 - O1 ** 2) * Hs1, MAZUR.d(MAZUR.loss, m[4]), "wrong_activation",
      lambda c, tr: c / (1 - O1 ** 2) * O1 * (1 - O1) - tr),
+    # sigma where sigma' = o_1 (1 - o_1) was due: the activation itself (issue 13: not "a
+    # missing factor", nor "the derivative of softplus", which is also sigma)
     ("sigmoid222", r"\frac{\partial E}{\partial w_5} = (o_1 - t_1) o_1 h_1",
-     MAZUR, (O1 - t1) * O1 * Hs1, MAZUR.d(MAZUR.loss, m[4]), "missing_factor",
-     lambda c, tr: c * (1 - O1) - tr),
+     MAZUR, (O1 - t1) * O1 * Hs1, MAZUR.d(MAZUR.loss, m[4]), "wrong_activation",
+     lambda c, tr: c / O1 * (O1 * (1 - O1)) - tr),
     ("sigmoid222", r"\frac{\partial E}{\partial h_1} = (o_1 - t_1) o_1 (1 - o_1) w_5",
      MAZUR, (O1 - t1) * O1 * (1 - O1) * m[4], MAZUR.d(MAZUR.loss, Hs1), "missing_path",
      lambda c, tr: c + (O2 - t2) * O2 * (1 - O2) * m[6] - tr),

@@ -29,6 +29,9 @@ SAMPLE_COUNTS = (2, 3, 4)    # N at each point is one of these; samples per poin
 SEED = 20240611
 MAX_MEMO = 50_000            # cached subexpression values before the cache is cleared
 
+# a written letter -> the kind of node its structure names (z_{o1}, w^{[1]}_{21}, out_{h1})
+STRUCTURE = {"w": "w", "z": "z", "h": "h", "a": "h", "b": "b", "net": "z", "out": "h",
+             "o": "h"}
 LOSS_WORDS = ("Loss", "loss", "Cost", "cost", "Error", "error")  # read as the loss
 KIND_WORDS = {"input": "input", "target": "target", "weight": "weight", "bias": "bias",
               "unit": "unit", "output": "output", "pre": "pre-activation", "act": "activation",
@@ -132,8 +135,36 @@ class Truth:
         if key is None and name.id in LOSS_WORDS and name.sub is None and not name.layer:
             key = self.loss  # Loss = L = ...: the word for the loss
         if key is None:
+            guess = self._structural(name)
+            if guess is not None:
+                raise UnknownName(f"{canonical_latex(written)}: no such "
+                                  f"{KIND_WORDS.get(self.kind[guess], 'name')}; "
+                                  f"did you mean {self.latex[guess]}?")
             raise UnknownName(self._unknown(canonical_latex(written), self.by_latex))
         return key
+
+    def _structural(self, name) -> str | None:
+        """The node a name means by its structure: w^{[1]}_{21} the weight into unit 2 of
+        layer 1 from input 1; z_{o1} the pre-activation of output 1; h_{h2} hidden unit 2."""
+        base = name.id[len("\\mathrm{"):-1] if name.id.startswith("\\mathrm{") else name.id
+        prefix = STRUCTURE.get(base)
+        if prefix is None or not self.g.layers:
+            return None
+        last = str(len(self.g.layers))
+        sub = (name.sub or "").replace(",", "")
+        layer = name.layer or (last if base in ("o", "out") and sub.isdigit() else None)
+        m = re.fullmatch(r"(o|h)(\d+)", sub)
+        if m:
+            layer, sub = (last if m.group(1) == "o" else "1"), m.group(2)
+        if layer is None or not sub.isdigit():
+            return None
+        if prefix == "w" and len(sub) == 2:
+            key = f"w{layer}_{sub[0]}_{sub[1]}"
+        elif prefix == "b":
+            key = f"b{layer}_{sub}" if f"b{layer}_{sub}" in self.g.nodes else f"b{layer}"
+        else:
+            key = f"{prefix}{layer}_{sub}"
+        return key if key in self.g.nodes else None
 
     def uses_letter(self, name) -> bool:
         """True when some name of the network is written with this name's letter."""
