@@ -11,6 +11,7 @@ derivatives) -> diagnose (the common mistakes) -> report (text and JSON).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .extract import InputError, extract, kind_of, read
@@ -19,6 +20,11 @@ from .parse import mode_of
 from .truth import Truth
 
 _TRUTHS: dict = {}
+# Verdicts already given in this process, by (network, text, mode, page fingerprint): a
+# class writes the same lines again and again. Only lines that leave the page unchanged
+# are kept (a given or a definition is judged every time); cleared when full (bounded).
+_VERDICTS: dict = {}
+MAX_VERDICTS = 20_000
 
 
 def truth_of(spec) -> Truth:
@@ -59,8 +65,19 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>") ->
         return [Result(file, 1, "", "text", "not_checked", say("no_equations"))]
     page = Page.for_truth(truth)
     for eq in eqs[:MAX_EQUATIONS]:
-        out.append(judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
-                                  text_only=eq.text_only, page=page))
+        before = page.fingerprint()
+        key = (truth, eq.text, eq.mode, eq.text_only, before)
+        hit = _VERDICTS.get(key)
+        if hit is not None:
+            out.append(replace(hit, file=file, line=eq.line))
+            continue
+        res = judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
+                             text_only=eq.text_only, page=page)
+        if page.fingerprint() == before and res.verdict != "error":  # no time-outs kept
+            if len(_VERDICTS) >= MAX_VERDICTS:
+                _VERDICTS.clear()
+            _VERDICTS[key] = res
+        out.append(res)
     if len(eqs) > MAX_EQUATIONS:
         eq = eqs[MAX_EQUATIONS]
         out.append(Result(file, eq.line, eq.text, "text", "error",

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from . import InputError, check_file, truth_of
-from . import batch
 from .report import exit_code, json_report, text_report
 
 
@@ -30,6 +29,8 @@ def run(args) -> int:
             return 2
         print(json_report(results) if args.json else text_report(results), end="")
         return exit_code(results)
+    from . import batch  # batch mode only: its process pool is not loaded for one file
+
     jobs = max(1, args.jobs or 1)
     rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
     if args.json:

@@ -47,6 +47,14 @@ class Page:
         if key == "N" and float(value).is_integer() and value >= 1:
             self.fixed_n = int(value)
 
+    def fingerprint(self) -> tuple:
+        """Everything a later line's verdict and message may depend on: two pages with
+        the same fingerprint judge the same line the same way."""
+        return (tuple(sorted((k, v, ln) for k, (v, ln) in self.givens.items())),
+                tuple(sorted((k, str(d.expr), d.line) for k, d in self.definitions.items())),
+                tuple(sorted((str(s), v, ln) for s, (v, ln) in self.worked.items())),
+                self.fixed_n)
+
     def example(self, truth):
         """The worked example: the spec's, else the page's givens once they name every
         leaf (N is 1 unless given). None when there is neither."""
