@@ -1,4 +1,4 @@
-"""``symbackprop check SPEC FILE... [--json] [--jobs N] [-o DIR]``.
+"""``symbackprop check SPEC FILE... [--json] [--jobs N | --dask ADDRESS] [-o DIR]``.
 
 One file: its report on stdout (text, or JSON with --json). Several files, a folder,
 --jobs or -o: batch mode, one report per file under DIR and a summary table.
@@ -20,6 +20,7 @@ def run(args) -> int:
     truth = truth_of(args.spec)  # a bad spec is a SpecError: exit code 2
     paths = args.files
     is_batch = (args.jobs is not None or args.output is not None or len(paths) > 1
+                or getattr(args, "dask", None)
                 or any(Path(p).is_dir() for p in paths))
     if not is_batch:
         try:
@@ -32,7 +33,8 @@ def run(args) -> int:
     from . import batch  # batch mode only: its process pool is not loaded for one file
 
     jobs = max(1, args.jobs or 1)
-    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
+    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports",
+                           dask=getattr(args, "dask", None))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
