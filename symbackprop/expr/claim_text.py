@@ -65,8 +65,8 @@ _WRAPPERS = re.compile(r"\\(text|mathrm|textrm|mathit|operatorname|rm)\s*\{\s*([
 _DROP = re.compile(r"\\(?:displaystyle|textstyle|nonumber|notag|limits|quad|qquad)"
                    r"(?![A-Za-z])|\\[,;:! >]|~|&")
 # an evaluation bar: \left. f \right|_{x = 1} reads as f (the point is the worked example)
-_BAR = re.compile(r"\\(?:right|[bB]igg?r?|Big)\s*(?:\||\\vert)\s*_\s*(?:\{[^{}]*\}|\S)"
-                  r"(?:\s*\^\s*(?:\{[^{}]*\}|\S))?")
+_BAR = re.compile(r"\\(?:right|[bB]igg?r?|Big)\s*(?:\||\\vert)\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\S)"
+                  r"(?:\s*\^\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\S))?")
 # \tanh^2(z): the square of \tanh(z), not \tanh of z squared
 _POWER_CALL = re.compile(r"(\\(?:tanh|sigma|sin|cos|exp|log|ln|sinh|cosh))\s*\^\s*"
                          r"(\{\s*\d\s*\}|\d)\s*(?=\()")
