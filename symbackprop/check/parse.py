@@ -35,6 +35,7 @@ from .truth import Truth, UnknownName, deriv_of, deriv_symbol
 MAX_SUM_TERMS = 64        # terms of an unrolled \sum_{k=1}^{K}
 MAX_NODES = 20_000        # AST nodes converted for one equation (sums unrolled included)
 MAX_DIFF_OPS = 100        # operations of an expression the checker differentiates
+RAW_LENGTH = 2            # typesetting may make the text this many times the grammar's limit
 
 __all__ = ["NotChecked", "Parsed", "Side", "Unreadable", "matrix_notation", "mode_of",
            "parse_equation", "split_sides"]
@@ -253,6 +254,8 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> P
     """Sides of an equation in the network's symbols. NotChecked: not a claim;
     Unreadable: a claim that cannot be read (the message says where). With a ``page``,
     the writer's definitions are read, and a new name on the left defines one."""
+    if len(text) > RAW_LENGTH * LIMITS.length:  # before any rewriting: each is linear
+        raise Unreadable(f"equation too long ({len(text)} characters; limit {LIMITS.length})")
     text = text.translate(UNICODE)
     if mode == "latex":
         text = text.translate(UNICODE_LATEX)
