@@ -4,6 +4,7 @@
 errors that say where and what was expected. Each claim is a derivative worked by hand
 (comments); a wrong twin of each is caught."""
 
+import numpy as np
 import pytest
 
 from symbackprop import spec
@@ -83,3 +84,28 @@ def test_cases_in_a_page_are_one_claim():
 def test_parse_errors_say_where_and_what_was_expected(text, where):
     r = check_equation("easynet", text)
     assert r.verdict == "error" and where in r.message
+
+
+def _slope(f, x, h=1e-6):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("good, bad, f, df", [
+    (r"\frac{d\sigma(x)}{dx} = \sigma(x)(1 - \sigma(x))",
+     r"\frac{d\sigma(x)}{dx} = \sigma(x)(1 + \sigma(x))",
+     lambda x: 1 / (1 + np.exp(-x)), lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
+    (r"\tanh'(z) = 1 - \tanh^2(z)", r"\tanh'(z) = 1 - \tanh(z)",
+     np.tanh, lambda z: 1 / np.cosh(z) ** 2),
+    (r"\frac{d}{dx} \log(x) = \frac{1}{x}", r"\frac{d}{dx} \log(x) = \log(x)",
+     np.log, lambda x: 1 / x),
+])
+def test_a_functions_identity_in_its_own_variable(good, bad, f, df):
+    # the hand formula (df), confirmed by finite differences: the oracle of the claim
+    xs = np.array([0.3, 0.9, 1.7])
+    assert np.allclose(_slope(f, xs), df(xs), rtol=1e-6)
+    r = check_equation("easynet", good)
+    assert r.verdict == "correct", r.message
+    r = check_equation("easynet", bad)
+    assert r.verdict == "wrong" and "at the worked example" not in r.message
+    # E = m c^2 has no function: still not about the network
+    assert check_equation("easynet", "E = m c^2").verdict == "not_checked"

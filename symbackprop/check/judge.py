@@ -15,6 +15,7 @@ lean on a wrong value worked out above it (error carried forward).
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +27,7 @@ from .messages import say
 from .numbers import NotANumber
 from .page import Definition, Page
 from .rounding import MIN_DIGITS, judge_number, rounded_note, written
-from .parse import NotChecked, Side, Unreadable, parse_equation
+from .parse import NotChecked, Side, Unreadable, is_free, parse_equation
 from .show import counterexample, expected
 from .truth import Truth, deriv_of, deriv_symbol
 
@@ -252,6 +253,8 @@ def judge_link(truth: Truth, a: Side, b: Side, deadline: Deadline, *, rel: str =
     if _number_only(ref) and _number_only(claim):
         return _arithmetic(ref, claim, rel)
     example = page.example(truth) if page is not None else truth.example
+    if any(is_free(s) for s in ref.expr.free_symbols | claim.expr.free_symbols):
+        example = None  # a function's identity in its own variable: no worked example
     if _number_only(ref) or _number_only(claim):
         if claim.form == "number" or ref.form == "number" or example is not None:
             if example is None:
@@ -268,6 +271,9 @@ def value(truth: Truth, points, expr) -> np.ndarray:
     """``expr`` at the points; derivative placeholders take the network's true values."""
     env = points.env
     for s in expr.free_symbols:
+        if s not in env and is_free(s):  # a free variable: its own fixed random draws
+            rng = np.random.default_rng(zlib.crc32(s.name.encode()))
+            env[s] = np.round(rng.uniform(-2.0, 2.0, size=points.mask.shape), 2)
         if s not in env:
             pair = deriv_of(s)
             if pair is None:

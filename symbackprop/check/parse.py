@@ -61,6 +61,8 @@ class Builder(ToSympy):
         self.nodes = 0
         self.general: list[str] = []  # symbolic indices: h^{[l]}, w_{jk}
         self.env: dict = {}
+        self.free = False             # read unknown single letters as free variables
+        self.unknown_names: list[Name] = []
 
     # a name, with the indices of the enclosing \sum_{k=1}^{K} substituted
     def name(self, n: Name, env: dict):
@@ -82,6 +84,9 @@ class Builder(ToSympy):
                 if ("euler", None) not in self.readings:
                     self.readings.append(("euler", None))
                 return sp.E
+            if self.free and free_variable(n):
+                return free_symbol(n.id)
+            self.unknown_names.append(n)
             index = _general_index(n)
             if index and index not in self.general:
                 self.general.append(index)
@@ -109,6 +114,17 @@ class Builder(ToSympy):
         return self.truth.key_of.get(s)
 
     def deriv(self, node: Deriv, env: dict):
+        if self.free and free_variable(node.wrt):
+            x = self.name(node.wrt, env)
+            if is_free(x):  # d/dx of an expression in a free variable: the CAS's own
+                if node.expr is None:
+                    raise NotChecked("not about the network: a derivative of one letter by "
+                                     "another, with no function to differentiate")
+                inner = self.expr(node.expr, env)
+                if sp.count_ops(inner) > MAX_DIFF_OPS:
+                    raise Unreadable(f"too large to differentiate (more than {MAX_DIFF_OPS} "
+                                     f"operations)")
+                return sp.diff(inner, x)
         wrt = self.key(node.wrt)
         if node.expr is None:
             of = self.key(node.of)
@@ -296,11 +312,46 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> P
     if builder.general:
         raise NotChecked(f"about a general index ({', '.join(builder.general)}): only "
                          f"equations about particular quantities of the network are checked")
+    if builder.unknown and not builder.known and _free_claim(asts, builder):
+        # a fact about a function, in a variable of its own: sigma'(x) = sigma(x)(1 - sigma(x))
+        builder = Builder(truth, page)
+        builder.free = True
+        try:
+            sides = [build_side(truth, p, ast, builder, m == "ascii")
+                     for p, ast, m in zip(parts, asts, modes)]
+        except (ValueError, TypeError, ArithmeticError) as e:
+            raise Unreadable(f"not a real expression ({e})"[:200]) from None
     if builder.unknown:
         if not builder.known:
             raise NotChecked("not about the network: " + "; ".join(builder.unknown))
         raise Unreadable("; ".join(builder.unknown))
     return Parsed(sides, all(m == "ascii" for m in modes), relations, defines, builder.readings)
+
+
+FREE = "free:"   # the prefix of a free variable's symbol (no network key has a colon)
+
+
+def free_variable(n: Name) -> bool:
+    """A plain single letter (x, z, u): in a claim about no name of the network, the
+    variable of a function's identity."""
+    return n.sub is None and n.layer is None and n.sample is None and \
+        len(n.id) == 1 and n.id.isalpha() and n.id != "e"
+
+
+def free_symbol(letter: str) -> sp.Symbol:
+    return sp.Symbol(FREE + letter, real=True)
+
+
+def is_free(s) -> bool:
+    return isinstance(s, sp.Symbol) and s.name.startswith(FREE)
+
+
+def _free_claim(asts, builder: Builder) -> bool:
+    """Every unknown name a free variable, and a function or a derivative to be about:
+    sigma'(x) = sigma(x)(1 - sigma(x)) is judged, E = m c^2 is not about the network."""
+    if not builder.unknown_names or not all(free_variable(n) for n in builder.unknown_names):
+        return False
+    return any(type(n).__name__ in ("Call", "Deriv") for ast in asts for n in walk(ast))
 
 
 def _general_index(n: Name) -> str | None:

@@ -69,6 +69,9 @@ def counterexample(truth, points, ref: Side, claim: Side, p, s, batch, w, t) -> 
             point[truth.show(k, ascii)] = _pick(points.env[truth.sym[k]], p, s)
         elif k in named and node.op != "leaf":
             where[truth.show(k, ascii)] = _pick(points.env[truth.sym[k]], p, s)
+    for v in sorted(ref.expr.free_symbols | claim.expr.free_symbols, key=str):
+        if v.name.startswith("free:"):  # a free variable of a function's identity
+            point[v.name[len("free:"):]] = _pick(points.env[v], p, s)
     shown = [truth.show(k, ascii) for k in nodes if k in named and not (batch and k not in truth.shared)]
     out = {"point": point, "where": where, "claimed": float(w), "expected": float(t),
            "shown": shown}
