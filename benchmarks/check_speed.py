@@ -87,11 +87,12 @@ def cli_cold(lines) -> dict:
         per = len(lines) // FILES
         for f in range(FILES):
             (folder / f"student{f:02d}.txt").write_text("\n".join(lines[f * per:(f + 1) * per]) + "\n")
-        exe = Path(sys.executable).with_name("symbackprop")
+        env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout, not an installed copy
         for jobs in (1, 2):
             start = time.perf_counter()
-            subprocess.run([str(exe), "check", "easynet", str(folder), "--jobs", str(jobs),
-                            "-o", str(Path(tmp) / f"out{jobs}")], capture_output=True)
+            subprocess.run([sys.executable, "-m", "symbackprop", "check", "easynet", str(folder),
+                            "--jobs", str(jobs), "-o", str(Path(tmp) / f"out{jobs}")],
+                           capture_output=True, env=env)
             seconds = time.perf_counter() - start
             out[f"jobs_{jobs}"] = {"seconds": round(seconds, 3),
                                    "claims_per_second": round(len(lines) / seconds, 1)}

@@ -142,3 +142,28 @@ def test_an_equation_free_file_says_so(text):
     out = check_text("easynet", text, "markdown")
     assert [(r.verdict, r.message) for r in out] == [
         ("not_checked", "no equation in the file: nothing to check")]
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "check"
+
+
+def test_a_textbook_page_line_by_line():
+    """Mazur's worked example as a student writes it: every number is the textbook's own
+    printed value (the oracle), rounded or in full; one rounded to too few digits."""
+    from symbackprop.check import check_file
+
+    got = [(r.line, r.verdict) for r in check_file("sigmoid222", DATA / "mazur_page.md")]
+    assert got == [(1, "correct")] * 4 + [(n, "correct") for n in range(3, 14)] + [
+        (14, "not_checked"),   # w_5^{+}: an update step, not checked (said so)
+        (15, "not_checked"),   # \delta_{o1} = ...: a definition
+        (16, "correct"),       # ... used: dE/dw_5 = \delta_{o1} h_1
+        (17, "correct"),
+        (18, "imprecise")]     # 0.00044: two significant digits
+
+
+def test_a_circuit_page_and_a_flipped_sign_at_the_example():
+    from symbackprop.check import check_file
+
+    results = check_file("circuit", DATA / "circuit_page.md")
+    assert [r.verdict for r in results] == ["correct"] * 9 + ["wrong"]
+    assert results[-1].diagnosis == "sign"   # df/dx = z = -4 (by hand); 4 was written

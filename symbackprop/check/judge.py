@@ -407,6 +407,9 @@ def _at_example(truth, points, ref: Side, claim: Side, t, w, finite, batch, rel,
     ce = counterexample(truth, points, ref, claim, 0, 0, batch, w.ravel()[0], t.ravel()[0])
     link = Link("wrong", counterexample=ce)
     link.expected = expected(truth, ref, claim)
+    if np.any(t[finite] != 0) and (judge_number(-t, w, number_side.text)[finite] == "correct").all():
+        link.diagnosis = "sign"  # the one slip a single number shows for sure
+        link.notes.append(say("sign"))
     link.message = _wrong_message(link, ce, True)
     return link
 

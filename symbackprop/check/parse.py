@@ -283,6 +283,9 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> P
     if mode == "latex" and matrix_notation(text):
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
     src = normalize_latex(text) if mode == "latex" else text
+    if mode == "latex" and _UPDATE.search(src):
+        raise NotChecked("a gradient-descent update (a weight's new value): only derivatives, "
+                         "nodes and values are checked")
     if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", src):
         raise NotChecked("a case split whose conditions are not single comparisons: only "
                          "cases like 'v & z > 0' and 'otherwise' are checked")
@@ -328,6 +331,8 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> P
     return Parsed(sides, all(m == "ascii" for m in modes), relations, defines, builder.readings)
 
 
+# w^{+}, w^{new}, w^{(t+1)}: the updated weight of a training step
+_UPDATE = re.compile(r"\^\s*\{\s*(?:\+|new|\\text\s*\{\s*new\s*\}|\(\s*t\s*\+\s*1\s*\))\s*\}")
 FREE = "free:"   # the prefix of a free variable's symbol (no network key has a colon)
 
 
