@@ -220,8 +220,8 @@ def _combine(res: Result, sides, links: list[Link]):
         for i, (lk, a, b) in enumerate(zip(links, sides, sides[1:]), 1):
             shown = f"{_short(a.text)} = {_short(b.text)}"
             parts.append(f"link {i} ({shown}): {lk.verdict.replace('_', ' ')}"
-                         + (f": {lk.message}" if lk.message and (lk.verdict != "correct" or lk.carried)
-                            else ""))
+                         + (f": {lk.message}" if lk.message
+                            and (lk.verdict != "correct" or lk.carried) else ""))
         res.message = "\n".join(parts)
     first = next((lk for lk in links if lk.verdict == "wrong"), None) or \
         next((lk for lk in links if lk.verdict in ("error", "imprecise")), None)
@@ -407,7 +407,8 @@ def _at_example(truth, points, ref: Side, claim: Side, t, w, finite, batch, rel,
     ce = counterexample(truth, points, ref, claim, 0, 0, batch, w.ravel()[0], t.ravel()[0])
     link = Link("wrong", counterexample=ce)
     link.expected = expected(truth, ref, claim)
-    if np.any(t[finite] != 0) and (judge_number(-t, w, number_side.text)[finite] == "correct").all():
+    flipped = judge_number(-t, w, number_side.text)[finite]
+    if np.any(t[finite] != 0) and (flipped == "correct").all():
         link.diagnosis = "sign"  # the one slip a single number shows for sure
         link.notes.append(say("sign"))
     link.message = _wrong_message(link, ce, True)

@@ -119,7 +119,8 @@ def _power_calls(s: str) -> str:
         if end < 0:
             break
         power = m.group(2).strip("{} ")
-        s = s[:m.start()] + "(" + m.group(1) + s[m.end():end + 1] + ")^{" + power + "}" + s[end + 1:]
+        call = m.group(1) + s[m.end():end + 1]
+        s = s[:m.start()] + "(" + call + ")^{" + power + "}" + s[end + 1:]
     return s
 
 
