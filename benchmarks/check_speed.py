@@ -184,8 +184,30 @@ def class_figures() -> dict:
         "correct": sum(r["correct"] for r in rows), "wrong": sum(r["wrong"] for r in rows),
         "errors": sum(r["errors"] for r in rows),
         "peak_memory_mib_largest_process": round(peak / 1024, 1)}
+    out["one_process_distinct_latex"] = distinct_latex(1000)
     out["load_average_after"] = round(os.getloadavg()[0], 2)
     return out
+
+
+def distinct_latex(n: int) -> dict:
+    """The worst case for the verdict cache: n LaTeX claims no two alike (each with its own
+    coefficient), judged in this process."""
+    from symbackprop.check import check_text, truth_of
+
+    rng = random.Random(SEED + 3)
+    lines = []
+    for r in rng.sample(range(2, 10**6), n):
+        i, j = rng.randint(1, 3), rng.randint(1, 2)
+        k = 2 * (i - 1) + j
+        lines.append(rf"$$\frac{{dL}}{{dw_{k}^{{[1]}}}} = -\frac{{{2 * r}}}{{{r} N}} w_{j}^{{[2]}} "
+                     rf"x_{i}\left(y_{{true}} - y_{{pred}}\right)$$")
+    truth = truth_of("easynet")
+    start = time.perf_counter()
+    res = check_text(truth, "\n\n".join(lines), "markdown")
+    seconds = time.perf_counter() - start
+    return {"claims": len(res), "seconds": round(seconds, 2),
+            "claims_per_second": round(len(res) / seconds, 1),
+            "correct": sum(r.verdict == "correct" for r in res)}
 
 
 def main():
