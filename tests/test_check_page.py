@@ -167,3 +167,13 @@ def test_a_circuit_page_and_a_flipped_sign_at_the_example():
     results = check_file("circuit", DATA / "circuit_page.md")
     assert [r.verdict for r in results] == ["correct"] * 9 + ["wrong"]
     assert results[-1].diagnosis == "sign"   # df/dx = z = -4 (by hand); 4 was written
+
+
+def test_let_and_plain_text_definitions_and_typos():
+    out = [(r.verdict, r.message) for r in check_text(
+        "easynet", "let e = y_true - y_pred\ndL/dy_pred = -2*e/N\ndL/dy_pred = -2*e\n"
+                   "y_pre = 2\ndelta1 = dL/dy_pred\ndL/dw1[2] = delta1*h1\n", "text")]
+    assert [v for v, _ in out] == ["not_checked", "correct", "wrong", "not_checked",
+                                   "not_checked", "correct"]
+    assert "did you mean y_pred?" in out[3][1]       # a typo of a network name: no definition
+    assert out[4][1].startswith("a definition: delta1")

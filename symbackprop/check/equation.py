@@ -11,7 +11,8 @@ OTHER_RELATIONS = (r"\neq", r"\ne", r"\leq", r"\geq", r"\le", r"\ge", r"\lt", r"
                    r"\sim", r"\propto", r"\equiv", r"\in", r"\to", r"\mapsto", "<", ">")
 PREFIXES = (r"\therefore", r"\Rightarrow", r"\implies", r"\Longrightarrow", r"\Leftrightarrow",
             r"\iff", r"\hence", r"\because")
-PREFIX_WORDS = ("so", "thus", "hence", "then", "therefore", "and", "where", "with")
+PREFIX_WORDS = ("so", "thus", "hence", "then", "therefore", "and", "where", "with", "let", "define",
+                "set")
 MATRIX = (r"\mathbf", r"\boldsymbol", r"\bm{", r"\vec", r"\nabla", r"\odot", r"\otimes",
           r"\top", "^T", "^{T}", r"\begin{bmatrix", r"\begin{pmatrix")
 UNICODE = str.maketrans({"−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "’": "'"})

@@ -170,7 +170,8 @@ class Truth:
         """True when some name of the network is written with this name's letter."""
         if not hasattr(self, "_letters"):
             self._letters = {name_parts(canonical_latex(v))[0] for v in self.latex.values()}
-        return name.id in self._letters or ("\\mathrm{%s}" % name.id) in self._letters
+        base = re.match(r"[A-Za-z]+", name.id).group(0) if name.ascii else name.id
+        return base in self._letters or ("\\mathrm{%s}" % base) in self._letters
 
     def _unknown(self, text, table, ascii=False) -> str:
         near = nearest(text, table, ascii)
