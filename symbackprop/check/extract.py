@@ -114,8 +114,17 @@ def markdown_blocks(text: str) -> list[tuple[int, str, bool]]:
                 masked[i] = " "
         pos = after
     masked = "".join(masked)
-    for a, b in _pairs(masked, _DISPLAY_MARKS, _DISPLAY_CLOSE):
+    pairs = _pairs(masked, _DISPLAY_MARKS, _DISPLAY_CLOSE)
+    for a, b in pairs:
         blocks.append((a, text[a:b], False))
+    # a bare \begin{align} ... \end{align} (KaTeX and MathJax render it in Markdown too),
+    # outside the display blocks already taken
+    if "\\begin" in masked:
+        taken = list(masked)
+        for a, b in pairs:
+            taken[a - 2:b + 2] = " " * (b + 2 - max(a - 2, 0))
+        for a, b, joined in _environments("".join(taken)):
+            blocks.append((a, text[a:b], joined))
     return sorted(blocks, key=lambda b: b[0])
 
 
@@ -145,6 +154,23 @@ def _pairs(text: str, marks, close: dict) -> list[tuple[int, int]]:
 _ENVS = "equation|align|gather|multline|flalign|eqnarray|alignat|displaymath|math"
 _TEX_MARKS = re.compile(r"\\begin\{(%s)(\*?)\}|\\end\{(?:%s)\*?\}|\$\$|\\\[|\\\]"
                         % (_ENVS, _ENVS))
+
+
+_ENV_MARKS = re.compile(r"\\begin\{(%s)(\*?)\}|\\end\{(?:%s)\*?\}" % (_ENVS, _ENVS))
+
+
+def _environments(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, joined) of each top-level equation environment's content."""
+    out, opened = [], None
+    for m in _ENV_MARKS.finditer(text):
+        if opened is None:
+            if m.group(1) is not None:
+                opened = (f"\\end{{{m.group(1)}{m.group(2)}}}", m.end(), m.group(1) == "multline")
+        elif m.group(0) == opened[0]:
+            if m.start() > opened[1]:
+                out.append((opened[1], m.start(), opened[2]))
+            opened = None
+    return out
 
 
 def latex_blocks(text: str) -> list[tuple[int, str, bool]]:
