@@ -1,13 +1,14 @@
 """The equations of a file, each with the line it starts on.
 
-- Markdown (.md): every ``$$…$$`` and ``\\[…\\]`` display block and ```` ```math ````
-  fence; other code fences and inline ``$…$`` are skipped.
+- Markdown (.md): every ``$$…$$`` and ``\\[…\\]`` display block, ```` ```math ```` fence
+  and bare equation environment (``\\begin{align}``); other code fences and inline ``$…$``
+  are skipped.
 - LaTeX (.tex): equation, align, gather, multline (and their starred forms), ``\\[…\\]``
   and ``$$…$$``; comments are dropped.
 - Plain text (.txt and anything else): one equation per line; blank lines and lines
   starting with # are skipped.
 
-Inside a display, rows split at ``\\\\``; a row that starts with ``=`` continues the
+Inside a display, rows split at ``\\\\`` (not inside ``cases`` or a matrix: one claim); a row that starts with ``=`` continues the
 previous equation (``&= …`` in an align), one that starts with +, -, \\cdot or \\times
 (after any ``\\quad``) continues its right side; several equations on one row split at ``\\quad``, ``\\qquad``, ``\\text{…}``,
 ``\\Rightarrow``, ``\\therefore`` and the like.
