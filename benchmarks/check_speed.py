@@ -2,7 +2,16 @@
 network (20 files of 50 lines; correct claims in several forms, and the common mistakes),
 checked with `symbackprop check easynet DIR --jobs N`, and in one process.
 
+Issue 13's figures (``--class`` runs only these, ``class`` in the JSON):
+
+- a class of 1,000 Markdown files of 20 mixed LaTeX claims each (givens, definitions,
+  derivatives right and wrong, chains, worked numbers), checked by the command line as a
+  user runs it, ``--jobs 2``, with its wall time and the peak memory of its processes;
+- the start-up of ``symbackprop check`` on one short file (median of 5 fresh processes),
+  next to the bare ``import sympy`` on the same machine.
+
     python benchmarks/check_speed.py            # writes benchmarks/check_speed.json
+    python benchmarks/check_speed.py --class    # only issue 13's figures
 """
 
 from __future__ import annotations
@@ -78,18 +87,137 @@ def cli_cold(lines) -> dict:
         per = len(lines) // FILES
         for f in range(FILES):
             (folder / f"student{f:02d}.txt").write_text("\n".join(lines[f * per:(f + 1) * per]) + "\n")
-        exe = Path(sys.executable).with_name("symbackprop")
+        env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout, not an installed copy
         for jobs in (1, 2):
             start = time.perf_counter()
-            subprocess.run([str(exe), "check", "easynet", str(folder), "--jobs", str(jobs),
-                            "-o", str(Path(tmp) / f"out{jobs}")], capture_output=True)
+            subprocess.run([sys.executable, "-m", "symbackprop", "check", "easynet", str(folder),
+                            "--jobs", str(jobs), "-o", str(Path(tmp) / f"out{jobs}")],
+                           capture_output=True, env=env)
             seconds = time.perf_counter() - start
             out[f"jobs_{jobs}"] = {"seconds": round(seconds, 3),
                                    "claims_per_second": round(len(lines) / seconds, 1)}
     return out
 
 
+ROOT = Path(__file__).resolve().parents[1]
+CLASS_FILES = 1000
+CLAIMS_PER_FILE = 20
+
+
+def latex_page(rng: random.Random) -> str:
+    """One student's page about the easy network: 20 LaTeX claims in display blocks, of
+    the kinds a class writes (right ones in several forms, and the usual slips)."""
+    lines = []
+    if rng.random() < 0.5:
+        lines.append(r"x_1 = 1, \quad x_2 = 2, \quad x_3 = 3, \quad N = 1")
+    if rng.random() < 0.3:
+        lines += [r"e = y_{true} - y_{pred}", r"\frac{dL}{dy_{pred}} = -\frac{2}{N} e"]
+    while len(lines) < CLAIMS_PER_FILE:
+        i, j = rng.randint(1, 3), rng.randint(1, 2)
+        k = 2 * (i - 1) + j
+        r = rng.randint(2, 9)
+        forms = [
+            r"\frac{dL}{dy_{pred}} = -\frac{2}{N}\left(y_{true} - y_{pred}\right)",
+            r"\frac{dL}{dy_{pred}} = \frac{2}{N}\left(y_{true} - y_{pred}\right)",
+            rf"\frac{{dy_{{pred}}}}{{dh_{j}}} = w_{j}^{{[2]}}",
+            rf"\frac{{dy_{{pred}}}}{{dh_{j}}} = w_{3 - j}^{{[2]}}",
+            rf"\frac{{dh_{j}}}{{dw_{k}^{{[1]}}}} = x_{i}",
+            rf"\frac{{dL}}{{dw_{k}^{{[1]}}}} = \frac{{dL}}{{dy_{{pred}}}}\,\frac{{dy_{{pred}}}}{{dh_{j}}}"
+            rf"\,\frac{{dh_{j}}}{{dw_{k}^{{[1]}}}}",
+            rf"\frac{{dL}}{{dw_{k}^{{[1]}}}} = -\frac{{2}}{{N}} w_{j}^{{[2]}} x_{i}"
+            rf"\left(y_{{true}} - y_{{pred}}\right)",
+            rf"\frac{{dL}}{{dw_{k}^{{[1]}}}} = -\frac{{{2 * r}}}{{{r} N}} w_{j}^{{[2]}} x_{i}"
+            rf"\left(y_{{true}} - y_{{pred}}\right)",
+            rf"\frac{{dL}}{{dw_{k}^{{[1]}}}} = -2 w_{j}^{{[2]}} x_{i}\left(y_{{true}} - y_{{pred}}\right)",
+            rf"\frac{{dL}}{{dw_{j}^{{[2]}}}} = -\frac{{2}}{{N}}\left(y_{{true}} - y_{{pred}}\right) h_{j}",
+            r"h_1 = 1", r"h_2 = 0.7", r"y_{pred} = 0.16", r"y_{pred} = 0.3 \cdot 1 - 0.2 \cdot 0.7 = 0.16",
+            r"\frac{dL}{dy_{pred}} = -1.68", r"\frac{dL}{dy_{pred}} = -1.7",
+            r"\frac{dL}{dw_1^{[2]}} = -1.68 \cdot 1 = -1.68", r"\frac{dL}{dw_2^{[2]}} \approx -1.18",
+            r"L = \frac{1}{N}\sum_{n=1}^{N}\left(y_{true}^{(n)} - y_{pred}^{(n)}\right)^2",
+            rf"y_{{pred}} = w_1^{{[2]}} h_1 + w_2^{{[2]}} h_2",
+        ]
+        lines.append(rng.choice(forms))
+    return "".join(f"$${line}$$\n\n" for line in lines[:CLAIMS_PER_FILE])
+
+
+def _median_seconds(cmd, env, runs=5) -> float:
+    import statistics
+    import subprocess
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times), 3)
+
+
+def class_figures() -> dict:
+    """Issue 13: the class batch (1,000 files x 20 LaTeX claims, --jobs 2) and the
+    one-file start-up, both through the command line in fresh processes."""
+    import resource
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cli = [sys.executable, "-m", "symbackprop", "check", "easynet"]
+    rng = random.Random(SEED)
+    out = {"files": CLASS_FILES, "claims_per_file": CLAIMS_PER_FILE,
+           "load_average_before": round(os.getloadavg()[0], 2)}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "class"
+        folder.mkdir()
+        for f in range(CLASS_FILES):
+            (folder / f"student{f:04d}.md").write_text(latex_page(rng))
+        one = folder / "student0000.md"
+        out["one_file_startup_seconds"] = _median_seconds(cli + [str(one)], env)
+        out["import_sympy_seconds"] = _median_seconds([sys.executable, "-c", "import sympy"], env)
+        start = time.perf_counter()
+        proc = subprocess.run(cli + [str(folder), "--jobs", "2", "-o", str(Path(tmp) / "out")],
+                              env=env, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+        rows = json.loads((Path(tmp) / "out" / "summary.json").read_text())
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    claims = sum(r["checked"] + r["not_checked"] for r in rows)
+    out["batch_jobs_2"] = {
+        "seconds": round(seconds, 2), "claims": claims,
+        "claims_per_second": round(claims / seconds, 1), "exit_code": proc.returncode,
+        "correct": sum(r["correct"] for r in rows), "wrong": sum(r["wrong"] for r in rows),
+        "errors": sum(r["errors"] for r in rows),
+        "peak_memory_mib_largest_process": round(peak / 1024, 1)}
+    out["one_process_distinct_latex"] = distinct_latex(1000)
+    out["load_average_after"] = round(os.getloadavg()[0], 2)
+    return out
+
+
+def distinct_latex(n: int) -> dict:
+    """The worst case for the verdict cache: n LaTeX claims no two alike (each with its own
+    coefficient), judged in this process."""
+    from symbackprop.check import check_text, truth_of
+
+    rng = random.Random(SEED + 3)
+    lines = []
+    for r in rng.sample(range(2, 10**6), n):
+        i, j = rng.randint(1, 3), rng.randint(1, 2)
+        k = 2 * (i - 1) + j
+        lines.append(rf"$$\frac{{dL}}{{dw_{k}^{{[1]}}}} = -\frac{{{2 * r}}}{{{r} N}} w_{j}^{{[2]}} "
+                     rf"x_{i}\left(y_{{true}} - y_{{pred}}\right)$$")
+    truth = truth_of("easynet")
+    start = time.perf_counter()
+    res = check_text(truth, "\n\n".join(lines), "markdown")
+    seconds = time.perf_counter() - start
+    return {"claims": len(res), "seconds": round(seconds, 2),
+            "claims_per_second": round(len(res) / seconds, 1),
+            "correct": sum(r.verdict == "correct" for r in res)}
+
+
 def main():
+    if "--class" in sys.argv[1:]:
+        path = Path(__file__).with_suffix(".json")
+        result = json.loads(path.read_text()) if path.exists() else {}
+        result["class"] = class_figures()
+        print(json.dumps(result["class"], indent=2))
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        return 0
     from symbackprop.check import check_text, truth_of
     from symbackprop.check import batch
 
@@ -125,6 +253,7 @@ def main():
                         "wrong": got.count("wrong"), "errors": got.count("error"),
                         "misjudged": sum(g != w for g, w in zip(got, want))}
     result["cli_cold"] = cli_cold(lines)
+    result["class"] = class_figures()
     print(json.dumps(result, indent=2))
     out = Path(__file__).with_suffix(".json")
     out.write_text(json.dumps(result, indent=2) + "\n")

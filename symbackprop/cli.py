@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="Markdown, LaTeX or plain-text files, or folders of them")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--jobs", type=int, metavar="N", help="check N files at a time (batch)")
+    check.add_argument("--dask", metavar="ADDRESS",
+                       help="batch: send the files to this Dask scheduler (extra 'dask')")
     check.add_argument("-o", "--output", metavar="DIR",
                        help="batch: folder for the reports and summary (default check-reports/)")
 

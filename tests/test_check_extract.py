@@ -111,3 +111,18 @@ def test_hostile_files_are_read_in_linear_time():
         t = time.perf_counter()
         assert extract(text, kind) == []
         assert time.perf_counter() - t < 5, kind
+
+
+def test_a_bare_align_in_markdown_is_read():
+    # KaTeX and MathJax render \begin{align} in Markdown without $$ (issue 13)
+    text = "\n".join([
+        "Backward:",                                       # 1
+        r"\begin{align}",                                  # 2
+        r"\frac{dL}{dy_{pred}} &= -1.68 \\",               # 3
+        r"\frac{dL}{dh_1} &= -0.504",                      # 4
+        r"\end{align}",                                    # 5
+        "$$\\begin{aligned} h_1 &= 1 \\end{aligned}$$",    # 6: inside $$, read once
+    ])
+    assert lines_and_text(extract(text, "markdown")) == [
+        (3, r"\frac{dL}{dy_{pred}} = -1.68", False), (4, r"\frac{dL}{dh_1} = -0.504", False),
+        (6, "h_1 = 1", False)]

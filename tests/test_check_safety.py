@@ -227,5 +227,5 @@ def test_random_equations_never_crash_the_checker(seed):
         start = time.perf_counter()
         r = check_equation("easynet", text)
         assert time.perf_counter() - start < 2.5, text
-        assert r.verdict in ("correct", "wrong", "error", "not_checked")
+        assert r.verdict in ("correct", "wrong", "imprecise", "error", "not_checked")
         assert r.message and "could not judge" not in r.message, (text, r.message)

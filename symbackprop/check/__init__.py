@@ -12,6 +12,7 @@ derivatives) -> diagnose (the common mistakes) -> report (text and JSON).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .extract import InputError, extract, kind_of, read
@@ -20,6 +21,11 @@ from .parse import mode_of
 from .truth import Truth
 
 _TRUTHS: dict = {}
+# Verdicts already given in this process, by (network, text, mode, page fingerprint): a
+# class writes the same lines again and again. Only lines that leave the page unchanged
+# are kept (a given or a definition is judged every time); cleared when full (bounded).
+_VERDICTS: dict = {}
+MAX_VERDICTS = 20_000
 
 
 def truth_of(spec) -> Truth:
@@ -54,27 +60,42 @@ FILE_SECONDS = 30.0
 
 def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
                budget: float | None = None) -> list[Result]:
-    """Every equation of ``text``, judged until ``budget`` seconds (FILE_SECONDS) are
-    spent; the rest, and the equations past MAX_EQUATIONS, are reported once as not
-    checked. A file with no equation is reported as such."""
+    """Every equation of a page, top to bottom: a line may give the worked example's
+    values, define a name, or lean on a value worked out above it (``page.Page``).
+    Judged until ``budget`` seconds (FILE_SECONDS) are spent; the rest, and the equations
+    past MAX_EQUATIONS, are reported once as not checked. A file with no equation is
+    reported as such."""
     from .extract import MAX_EQUATIONS
     from .messages import say
+    from .page import Page
 
     truth = truth_of(spec)
     budget = FILE_SECONDS if budget is None else budget
     eqs = extract(text, kind)
-    if not eqs:
+    if not any(not eq.text_only for eq in eqs):
         return [Result(file, 1, "", "text", "not_checked",
-                       say("empty_file" if not text.strip() else "no_equation"))]
+                       say("empty_file" if not text.strip() else "no_equations"))]
     out = []
+    page = Page.for_truth(truth)
     deadline = time.monotonic() + budget
     for i, eq in enumerate(eqs[:MAX_EQUATIONS]):
         if time.monotonic() > deadline:
             out.append(Result(file, eq.line, eq.text, "text", "not_checked",
                               say("over_budget", seconds=f"{budget:g}", left=len(eqs) - i)))
             return out
-        out.append(judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
-                                  text_only=eq.text_only))
+        before = page.fingerprint()
+        key = (truth, eq.text, eq.mode, eq.text_only, before)
+        hit = _VERDICTS.get(key)
+        if hit is not None:
+            out.append(replace(hit, file=file, line=eq.line))
+            continue
+        res = judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
+                             text_only=eq.text_only, page=page)
+        if page.fingerprint() == before and res.verdict != "error":  # no time-outs kept
+            if len(_VERDICTS) >= MAX_VERDICTS:
+                _VERDICTS.clear()
+            _VERDICTS[key] = res
+        out.append(res)
     if len(eqs) > MAX_EQUATIONS:
         eq = eqs[MAX_EQUATIONS]
         out.append(Result(file, eq.line, eq.text, "text", "error",

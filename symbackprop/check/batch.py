@@ -28,6 +28,7 @@ SUFFIXES = (".md", ".markdown", ".tex", ".txt")
 COLUMNS = ("file", "checked", "correct", "wrong", "errors", "not_checked", "status")
 BAR_WIDTH = 30
 MAX_NAME_BYTES = 200  # a report's name, before .txt/.json (file systems allow 255)
+NO_EQUATIONS = "no equations"   # the status of a file with nothing to check
 
 
 def collect(paths) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -154,9 +155,48 @@ def _check_all(spec, files, jobs, results, progress):
                 _progress(n, total, progress)
 
 
-def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
+def _check_sent(net, text: str, kind: str, file: str):
+    """A file's text checked on a Dask worker: the same check_text as a local run, so
+    the reports are the same (workers need not see the files)."""
+    from . import check_text
+
+    return check_text(net, text, kind, file=file)
+
+
+def _dask(spec, files, address, results: dict, tick):
+    """Every file's text sent to the Dask scheduler at ``address`` (the optional extra
+    ``dask``: pip install 'symbackprop[dask]'); results[path] = (results, error)."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        print("symbackprop: error: --dask needs the optional extra 'dask' "
+              "(pip install 'symbackprop[dask]')", file=sys.stderr)
+        raise SystemExit(2) from None
+    from .. import spec as specs
+    from .extract import kind_of, read
+
+    net = specs.load(spec) if isinstance(spec, (str, Path)) else spec
+    with Client(address) as client:
+        shared = client.scatter(net, broadcast=True)
+        futures = {}
+        for f in files:
+            try:
+                text = read(f)
+            except InputError as e:
+                results[str(f)] = (None, str(e))
+                tick()
+                continue
+            futures[client.submit(_check_sent, shared, text, kind_of(f), str(f),
+                                  pure=False)] = str(f)
+        for fut in dask_completed(futures):
+            results[futures[fut]] = (fut.result(), None)
+            tick()
+
+
+def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr", dask=None):
     """Check every file; write the reports and the summary under ``out``; draw a
-    progress bar on ``progress`` (a stream; None for none). Returns (rows, exit code)."""
+    progress bar on ``progress`` (a stream; None for none). Returns (rows, exit code).
+    ``jobs``: local processes; ``dask``: a Dask scheduler's address instead."""
     if progress == "stderr":
         progress = sys.stderr
     files, missing = collect(paths)
@@ -164,8 +204,18 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
     total = len(files)
     if progress is not None and total:
         _progress(0, total, progress)
+    done = [0]
+
+    def tick():
+        done[0] += 1
+        if progress is not None:
+            _progress(done[0], total, progress)
+
     try:
-        _check_all(spec, files, jobs, results, progress)
+        if dask:
+            _dask(spec, files, dask, results, tick)
+        else:
+            _check_all(spec, files, jobs, results, progress)
     except BaseException:
         if progress is not None and total:
             progress.write("\n")  # the bar's line ends before the message that follows
@@ -184,8 +234,10 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
         files_out[f"{name}.txt"] = text_report(res)
         files_out[f"{name}.json"] = json_report(res)
         c = counts(res)
+        empty = all(not r.latex for r in res)  # an empty or equation-free file
         rows.append({"file": shown, **{k: c[k] for k in COLUMNS[1:-1]},
-                     "status": "ok", "report": str(out / f"{name}.txt")})
+                     "status": NO_EQUATIONS if empty else "ok",
+                     "report": str(out / f"{name}.txt")})
     for path, problem in missing:
         rows.append(_row(_shown(path), problem if problem.startswith("skipped") else
                          f"unreadable: {problem}"))
@@ -205,9 +257,10 @@ def _row(path: str, status: str) -> dict:
 
 
 def exit_code(rows) -> int:
-    if not rows or all(r["status"] != "ok" for r in rows):
+    if not rows or all(r["status"] not in ("ok", NO_EQUATIONS) for r in rows):
         return 2
-    bad = any(r["wrong"] or r["errors"] or r["status"] != "ok" for r in rows)
+    bad = any(r["wrong"] or r["errors"] or r["status"] not in ("ok", NO_EQUATIONS)
+              for r in rows)
     return 1 if bad else 0
 
 

@@ -1,4 +1,4 @@
-"""``symbackprop check SPEC FILE... [--json] [--jobs N] [-o DIR]``.
+"""``symbackprop check SPEC FILE... [--json] [--jobs N | --dask ADDRESS] [-o DIR]``.
 
 One file: its report on stdout (text, or JSON with --json). Several files, a folder,
 --jobs or -o: batch mode, one report per file under DIR and a summary table.
@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from . import InputError, check_file, truth_of
-from . import batch
 from ..render.write import check_folder
 from ..terminal import printable
 from .report import exit_code, json_report, text_report
@@ -23,6 +22,7 @@ def run(args) -> int:
     truth = truth_of(args.spec)  # a bad spec is a SpecError: exit code 2
     paths = args.files
     is_batch = (args.jobs is not None or args.output is not None or len(paths) > 1
+                or getattr(args, "dask", None)
                 or any(Path(p).is_dir() for p in paths))
     if not is_batch:
         try:
@@ -32,9 +32,12 @@ def run(args) -> int:
             return 2
         print(json_report(results) if args.json else text_report(results), end="")
         return exit_code(results)
+    from . import batch  # batch mode only: its process pool is not loaded for one file
+
     jobs = max(1, args.jobs or 1)
     check_folder(args.output or "check-reports")  # a bad -o is said before the checking
-    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
+    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports",
+                           dask=getattr(args, "dask", None))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -265,8 +265,10 @@ class WrongActivation:
             if not tr.depends(z, case.ref.wrt):
                 continue
             out, zs = tr.sym[k], tr.sym[z]
-            alts = [(n, ops.SLOPE[n](out, zs)) for n in ops.SLOPE if n not in (node.op, "identity")]
-            alts.append(("itself", out))
+            # the activation itself first: sigma where sigma' was due is that slip, even
+            # though sigma is also softplus' slope
+            alts = [("itself", out)] + [(n, ops.SLOPE[n](out, zs)) for n in ops.SLOPE
+                                        if n not in (node.op, "identity")]
             for name, slope in alts:
                 alt = case.value_or_none(tr.total(case.ref.of, case.ref.wrt, {(k, z): slope}))
                 if alt is not None and case.same(case.w, alt):
@@ -456,7 +458,7 @@ class WrongDerivative:
         return None
 
 
-RULES = (SignFlip(), ConstantFactor(), ChainBreak(), MissingPath(), MissingFactor(),
-         WrongActivation(), TransposedWeight(), WrongIndex(), WrongDerivative())
+RULES = (SignFlip(), ConstantFactor(), ChainBreak(), MissingPath(), WrongActivation(),
+         MissingFactor(), TransposedWeight(), WrongIndex(), WrongDerivative())
 
 __all__ = ["Case", "RULES", "diagnose"]

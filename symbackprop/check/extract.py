@@ -1,13 +1,14 @@
 """The equations of a file, each with the line it starts on.
 
-- Markdown (.md): every ``$$…$$`` and ``\\[…\\]`` display block and ```` ```math ````
-  fence; other code fences and inline ``$…$`` are skipped.
+- Markdown (.md): every ``$$…$$`` and ``\\[…\\]`` display block, ```` ```math ```` fence
+  and bare equation environment (``\\begin{align}``); other code fences and inline ``$…$``
+  are skipped.
 - LaTeX (.tex): equation, align, gather, multline (and their starred forms), ``\\[…\\]``
   and ``$$…$$``; comments are dropped.
 - Plain text (.txt and anything else): one equation per line; blank lines and lines
   starting with # are skipped.
 
-Inside a display, rows split at ``\\\\``; a row that starts with ``=`` continues the
+Inside a display, rows split at ``\\\\`` (not inside ``cases`` or a matrix: one claim); a row that starts with ``=`` continues the
 previous equation (``&= …`` in an align), one that starts with +, -, \\cdot or \\times
 (after any ``\\quad``) continues its right side; several equations on one row split at ``\\quad``, ``\\qquad``, ``\\text{…}``,
 ``\\Rightarrow``, ``\\therefore`` and the like.
@@ -119,8 +120,17 @@ def markdown_blocks(text: str) -> list[tuple[int, str, bool]]:
                 masked[i] = " "
         pos = after
     masked = "".join(masked)
-    for a, b in _pairs(masked, _DISPLAY_MARKS, _DISPLAY_CLOSE):
+    pairs = _pairs(masked, _DISPLAY_MARKS, _DISPLAY_CLOSE)
+    for a, b in pairs:
         blocks.append((a, text[a:b], False))
+    # a bare \begin{align} ... \end{align} (KaTeX and MathJax render it in Markdown too),
+    # outside the display blocks already taken
+    if "\\begin" in masked:
+        taken = list(masked)
+        for a, b in pairs:
+            taken[a - 2:b + 2] = " " * (b + 2 - max(a - 2, 0))
+        for a, b, joined in _environments("".join(taken)):
+            blocks.append((a, text[a:b], joined))
     return sorted(blocks, key=lambda b: b[0])
 
 
@@ -150,6 +160,23 @@ def _pairs(text: str, marks, close: dict) -> list[tuple[int, int]]:
 _ENVS = "equation|align|gather|multline|flalign|eqnarray|alignat|displaymath|math"
 _TEX_MARKS = re.compile(r"\\begin\{(%s)(\*?)\}|\\end\{(?:%s)\*?\}|\$\$|\\\[|\\\]"
                         % (_ENVS, _ENVS))
+
+
+_ENV_MARKS = re.compile(r"\\begin\{(%s)(\*?)\}|\\end\{(?:%s)\*?\}" % (_ENVS, _ENVS))
+
+
+def _environments(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, joined) of each top-level equation environment's content."""
+    out, opened = [], None
+    for m in _ENV_MARKS.finditer(text):
+        if opened is None:
+            if m.group(1) is not None:
+                opened = (f"\\end{{{m.group(1)}{m.group(2)}}}", m.end(), m.group(1) == "multline")
+        elif m.group(0) == opened[0]:
+            if m.start() > opened[1]:
+                out.append((opened[1], m.start(), opened[2]))
+            opened = None
+    return out
 
 
 def latex_blocks(text: str) -> list[tuple[int, str, bool]]:
@@ -189,7 +216,7 @@ def text_lines(text: str) -> list[Equation]:
 
 # ---------------------------------------------------------------------------- rows
 
-_WRAP = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|array|cases|"
+_WRAP = re.compile(r"\\(?:begin|end)\{(?:aligned|alignedat|split|gathered|array|"
                    r"align\*?|equation\*?|gather\*?)\}(?:\{[^{}]*\})?")
 # "&\quad \cdot …": a row that goes on with an operator continues the row above
 _INDENT = re.compile(r"^(?:\\q?quad\s*|\\[,;:!]\s*)+")
@@ -197,7 +224,21 @@ _CONTINUES = re.compile(r"^(?:[-+*]|\\cdot(?![A-Za-z])|\\times(?![A-Za-z]))")
 _ROW = re.compile(r"\\\\(?:\s*\[[^\]]*\])?")
 _SEPARATORS = re.compile(r",?\s*\\q?quad(?![A-Za-z])|\\(?:text|mbox|textrm|textit|intertext)\s*\{[^{}]*\}"
                          r"|\\(?:Rightarrow|implies|therefore|Longrightarrow|because|iff|hence)(?![A-Za-z])"
-                         r"|;")
+                         r"|(?<!\\);")
+# a case split or a matrix is one claim: its rows and columns are kept together
+_WHOLE = re.compile(r"\\begin\{(cases|dcases|[bpvBV]?matrix|smallmatrix)\}.*?\\end\{\1\}", re.S)
+_ROW_MARK, _COL_MARK, _TEXT_MARK = "\x01", "\x02", "\x03"
+
+
+def _protect(body: str) -> str:
+    return _WHOLE.sub(lambda m: re.sub(r"\\q?quad(?![A-Za-z])", " ", m.group(0))
+                      .replace("\\\\", _ROW_MARK + " ").replace("&", _COL_MARK)
+                      .replace("\\text", _TEXT_MARK), body)
+
+
+def _restore(text: str) -> str:
+    return text.replace(_ROW_MARK + " ", "\\\\").replace(_ROW_MARK, "\\\\") \
+        .replace(_COL_MARK, "&").replace(_TEXT_MARK, "\\text")
 
 
 def _depths(s: str) -> list[int]:
@@ -233,6 +274,8 @@ def _last_side(text: str) -> str:
 
 
 def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[Equation]:
+    if "\\begin" in body:
+        body = _protect(body)
     body = _WRAP.sub(lambda m: " " * len(m.group(0)), body)
     if joined:  # multline: one equation over several rows
         rows = [(start, _ROW.sub(lambda m: " " * len(m.group(0)), body))]
@@ -259,6 +302,6 @@ def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[
             if text.startswith("=") and previous is not None:
                 text = _last_side(previous).strip() + " " + text
             lead = len(seg) - len(seg.lstrip())
-            out.append(Equation(lines.at(seg_off + lead), text, "latex"))
+            out.append(Equation(lines.at(seg_off + lead), _restore(text), "latex"))
             previous = text
     return out

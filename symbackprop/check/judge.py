@@ -6,33 +6,34 @@ intermediate may be kept as a symbol or substituted, as the writer likes. A wron
 gets a counterexample (the first point where the sides differ, and both values), the
 correct expression in the writer's own terms, and a diagnosis when one fits.
 
-A side that is only a number is a value at one point: it is checked at the spec's worked
-example, allowing for the rounding of the digits written.
+A side that is only a number is a value at one point: it is checked at the worked
+example (the spec's, else the page's givens) to the digits written (``rounding.py``).
+With a ``Page`` (``page.py``) a line may give the example's values, define a name, or
+lean on a wrong value worked out above it (error carried forward).
 """
 
 from __future__ import annotations
 
-import re
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
-from ..derive import tidy
 from ..render.printer import number
 from . import diagnose
+from .messages import say
 from .numbers import NotANumber
-from .parse import NotChecked, Side, Unreadable, parse_equation
-from .show import show
-from .truth import Truth, deriv_of
+from .page import Definition, Page
+from .rounding import MIN_DIGITS, judge_number, rounded_note, written
+from .parse import NotChecked, Side, Unreadable, is_free, parse_equation
+from .show import counterexample, expected
+from .truth import Truth, deriv_of, deriv_symbol
 
 CLAIM_SECONDS = 2.0     # time allowed to judge one equation
 RTOL = 1e-9             # relative tolerance of the numeric comparison
 ATOL_SCALE = 1e-11      # ... plus this times the typical magnitude of the values
-ROUNDING_RTOL = 5e-3    # a value at the example may be rounded to about 3 digits
-EXPAND_MAX_OPS = 80     # the expected expression is shown in leaves only up to this size
-EXPAND_MAX_EDGES = 200  # ... and only for a graph of at most so many edges
 SYMBOLIC_MAX_OPS = 24   # equal sides this small are also shown equal symbolically
 
 
@@ -64,7 +65,7 @@ class Result:
     line: int
     latex: str
     kind: str = "text"
-    verdict: str = "not_checked"   # correct | wrong | not_checked | error
+    verdict: str = "not_checked"   # correct | wrong | imprecise | not_checked | error
     message: str = ""
     counterexample: dict | None = None
     diagnosis: str | None = None    # the code of the diagnosis of the first wrong link
@@ -87,26 +88,40 @@ class Link:
     diagnosis: str | None = None
     expected: str | None = None
     notes: list = field(default_factory=list)
+    carried: bool = False           # right given a wrong value above (error carried forward)
 
 
 # ---------------------------------------------------------------------------- equations
 
 def judge_equation(truth: Truth, text: str, *, mode: str = "latex", file: str = "<text>",
-                   line: int = 1, text_only: bool = False, seconds: float = CLAIM_SECONDS) -> Result:
+                   line: int = 1, text_only: bool = False, seconds: float = CLAIM_SECONDS,
+                   page: Page | None = None) -> Result:
     res = Result(file, line, text)
     if text_only:
         res.message = "only text: no equation to check"
         return res
     deadline = Deadline(seconds)
     try:
-        parsed = parse_equation(truth, text, mode)
+        parsed = parse_equation(truth, text, mode, page)
         deadline.check()
         sides = parsed.sides
         res.kind = classify(sides)
-        links = []
-        for a, b in zip(sides, sides[1:]):
-            links.append(judge_link(truth, a, b, deadline))
+        notes = _readings(parsed.readings)
+        if parsed.defines is not None:
+            key, name = parsed.defines
+            page.definitions[key] = Definition(sides[0].expr, line, text)
+            notes.insert(0, say("defines", name=name.strip(), expr=sides[0].text.strip()))
+            res.kind = "definition"
+        given = _given(truth, sides, page, line)
+        if given is not None:
+            links = [given]
+        else:
+            links = []
+            for a, b, rel in zip(sides, sides[1:], parsed.relations):
+                links.append(judge_link(truth, a, b, deadline, rel=rel, page=page, line=line))
         _combine(res, sides, links)
+        if notes:
+            res.message = "\n".join(notes + ([res.message] if res.message else []))
     except NotChecked as e:
         res.verdict, res.message = "not_checked", str(e)
     except Unreadable as e:
@@ -121,6 +136,47 @@ def judge_equation(truth: Truth, text: str, *, mode: str = "latex", file: str = 
         res.verdict = "error"
         res.message = f"the checker could not judge this ({type(e).__name__}: {e})"[:300]
     return res
+
+
+def _readings(readings) -> list[str]:
+    """Which reading a line took: e as Euler's number, or a name the page defined."""
+    out = []
+    for kind, line in readings:
+        out.append(say("euler") if kind == "euler" else say("defined_reading", line=line))
+    return out
+
+
+def _number_only(side: Side) -> bool:
+    return side.form in ("number", "constant") and not side.batch
+
+
+def _given(truth: Truth, sides, page: Page | None, line: int) -> Link | None:
+    """``x_1 = 1``: a leaf of the network set to a number. Checked against the spec's
+    example when it has one; else taken as the page's example."""
+    if len(sides) != 2:
+        return None
+    a, b = sides
+    if _number_only(a) and b.form == "node":
+        a, b = b, a
+    if a.form != "node" or not _number_only(b) or truth.g.nodes[a.of].op != "leaf":
+        return None
+    try:
+        v = float(b.expr)
+    except (TypeError, ValueError):
+        return None
+    name = a.text.strip()
+    if page is not None:
+        page.give(truth, a.of, v, line)
+    ex = truth.example
+    if ex is None:
+        return Link("not_checked", say("given_page", name=name, value=b.text.strip()))
+    t = np.asarray(ex.env[truth.sym[a.of]], dtype=float)
+    verdict = judge_number(t, np.full(t.shape, v), b.text)[0, 0]
+    shown = number(float(t[0, 0]), 6)
+    if verdict == "correct":
+        return Link("correct", say("given_ok", name=name, value=shown))
+    return Link("wrong", say("given_wrong", name=name, value=shown),
+                counterexample={"point": {}, "claimed": v, "expected": float(t[0, 0])})
 
 
 def classify(sides: list[Side]) -> str:
@@ -148,11 +204,15 @@ def _combine(res: Result, sides, links: list[Link]):
         res.verdict = "wrong"
     elif "error" in verdicts:
         res.verdict = "error"
+    elif "imprecise" in verdicts:
+        res.verdict = "imprecise"
     elif "correct" in verdicts:
         res.verdict = "correct"
     else:
         res.verdict = "not_checked"
-    if len(links) == 1:
+    if not links:
+        res.message = ""
+    elif len(links) == 1:
         lk = links[0]
         res.message = lk.message
     else:
@@ -160,10 +220,11 @@ def _combine(res: Result, sides, links: list[Link]):
         for i, (lk, a, b) in enumerate(zip(links, sides, sides[1:]), 1):
             shown = f"{_short(a.text)} = {_short(b.text)}"
             parts.append(f"link {i} ({shown}): {lk.verdict.replace('_', ' ')}"
-                         + (f": {lk.message}" if lk.message and lk.verdict != "correct" else ""))
+                         + (f": {lk.message}" if lk.message
+                            and (lk.verdict != "correct" or lk.carried) else ""))
         res.message = "\n".join(parts)
     first = next((lk for lk in links if lk.verdict == "wrong"), None) or \
-        next((lk for lk in links if lk.verdict == "error"), None)
+        next((lk for lk in links if lk.verdict in ("error", "imprecise")), None)
     if first is not None:
         res.counterexample = first.counterexample
         res.diagnosis = first.diagnosis
@@ -180,28 +241,39 @@ def _short(text: str, n=40) -> str:
 REF_FORMS = ("derivative", "node", "expr_derivative")
 
 
-def judge_link(truth: Truth, a: Side, b: Side, deadline: Deadline) -> Link:
+def judge_link(truth: Truth, a: Side, b: Side, deadline: Deadline, *, rel: str = "=",
+               page: Page | None = None, line: int = 0) -> Link:
     """a = b: the side that says what is computed (a derivative, a node) is the
-    reference, the other the claim."""
+    reference, the other the claim. A number is judged at the worked example; an
+    expression everywhere (at the random points, N fixed when the page fixes it)."""
     if a.form in REF_FORMS or b.form not in REF_FORMS:
         ref, claim = a, b
     else:
         ref, claim = b, a
-    if ref.form == "number" and claim.form == "number":
-        return _arithmetic(ref, claim)
-    if "number" in (ref.form, claim.form):
-        points = truth.example
-        if points is None:
-            return Link("not_checked", "a value at one point, and the spec has no worked "
-                                       "example to check it at")
-        return _compare(truth, points, ref, claim, deadline, at_example=True)
-    return _compare(truth, truth.points, ref, claim, deadline)
+    if _number_only(ref) and _number_only(claim):
+        return _arithmetic(ref, claim, rel)
+    example = page.example(truth) if page is not None else truth.example
+    if any(is_free(s) for s in ref.expr.free_symbols | claim.expr.free_symbols):
+        example = None  # a function's identity in its own variable: no worked example
+    if _number_only(ref) or _number_only(claim):
+        if claim.form == "number" or ref.form == "number" or example is not None:
+            if example is None:
+                return Link("not_checked", say("no_example"))
+            return _compare(truth, example, ref, claim, deadline, at_example=True, rel=rel,
+                            page=page, line=line)
+    if rel == "approx":
+        return Link("not_checked", say("approx_expressions"))
+    fixed_n = page.fixed_n if page is not None else truth.fixed_n
+    return _compare(truth, truth.points_for(fixed_n), ref, claim, deadline, example=example)
 
 
 def value(truth: Truth, points, expr) -> np.ndarray:
     """``expr`` at the points; derivative placeholders take the network's true values."""
     env = points.env
     for s in expr.free_symbols:
+        if s not in env and is_free(s):  # a free variable: its own fixed random draws
+            rng = np.random.default_rng(zlib.crc32(s.name.encode()))
+            env[s] = np.round(rng.uniform(-2.0, 2.0, size=points.mask.shape), 2)
         if s not in env:
             pair = deriv_of(s)
             if pair is None:
@@ -244,7 +316,8 @@ def symbolic_equal(truth: Truth, ref: Side, claim: Side) -> bool:
     return sp.expand(d) == 0
 
 
-def _compare(truth, points, ref: Side, claim: Side, deadline, at_example=False) -> Link:
+def _compare(truth, points, ref: Side, claim: Side, deadline, at_example=False, rel="=",
+             page: Page | None = None, line: int = 0, example=None) -> Link:
     try:
         t = value(truth, points, ref.expr)
         w = value(truth, points, claim.expr)
@@ -271,18 +344,25 @@ def _compare(truth, points, ref: Side, claim: Side, deadline, at_example=False) 
     if not finite.any():
         return Link("error", "the correct value is not defined at the test points")
     if at_example:
-        close = _rounding_close(t, w, claim if claim.form == "number" else ref)
-    else:
-        close = _close(t, w, finite)
+        return _at_example(truth, points, ref, claim, t, w, finite, batch, rel, page, line)
+    close = _close(t, w, finite)
     bad = finite & ~close
     if not bad.any():
-        if at_example:
-            return Link("correct", "equal at the worked example")
         if symbolic_equal(truth, ref, claim):
             return Link("correct", "equal symbolically")
         return Link("correct", f"equal at {int(finite.sum())} random points")
     p, s = map(int, np.argwhere(bad)[0])
     ce = counterexample(truth, points, ref, claim, p, s, batch, w[p, s], t[p, s])
+    shown_at_example = False
+    if example is not None and not batch:  # the worked example, when it shows the error
+        try:
+            te, we = value(truth, example, ref.expr), value(truth, example, claim.expr)
+            te, we = np.broadcast_to(te, (1, 1)), np.broadcast_to(we, (1, 1))
+            if np.isfinite(te).all() and not _close(te, we, np.ones((1, 1), bool)).all():
+                ce = counterexample(truth, example, ref, claim, 0, 0, False, we[0, 0], te[0, 0])
+                shown_at_example = True
+        except NotANumber:
+            pass
     link = Link("wrong", counterexample=ce)
     link.expected = expected(truth, ref, claim)
     if not at_example and (ref.expr.free_symbols or claim.expr.free_symbols):
@@ -292,7 +372,46 @@ def _compare(truth, points, ref: Side, claim: Side, deadline, at_example=False) 
         if found:
             link.diagnosis, note = found
             link.notes.append(note)
-    link.message = _wrong_message(link, ce, at_example)
+    link.message = _wrong_message(link, ce, shown_at_example)
+    return link
+
+
+def _at_example(truth, points, ref: Side, claim: Side, t, w, finite, batch, rel, page, line):
+    """A value at the worked example, judged to the digits written; a wrong one is
+    remembered so later lines right given it are "correct given line N"."""
+    number_side = claim if _number_only(claim) else ref
+    other = ref if number_side is claim else claim
+    if number_side is ref:
+        t, w = w, t
+    verdicts = judge_number(t, w, number_side.text)
+    if (verdicts[finite] == "correct").all():
+        note = rounded_note(t, w, number_side.text) if rel == "=" else None
+        return Link("correct", say("at_example") + (f"; {note}" if note else ""))
+    if (verdicts[finite] != "wrong").all():
+        return Link("imprecise", say("imprecise", digits=MIN_DIGITS,
+                                     value=number(float(t.ravel()[0]), 6)))
+    if page is not None and page.worked:
+        carried = page.carried(truth, points)
+        try:
+            tc = np.broadcast_to(value(truth, carried, other.expr), t.shape)
+        except NotANumber:
+            tc = None
+        if tc is not None and (judge_number(tc, w, number_side.text)[finite] != "wrong").all():
+            lines = page.carried_lines(set(carried.env))
+            return Link("correct", say("carried", lines=", ".join(map(str, lines))), carried=True)
+    if page is not None and written(number_side.text) is not None:
+        if other.form == "node":
+            page.worked[truth.sym[other.of]] = (float(w.ravel()[0]), line)
+        elif other.form == "derivative":
+            page.worked[deriv_symbol(other.of, other.wrt)] = (float(w.ravel()[0]), line)
+    ce = counterexample(truth, points, ref, claim, 0, 0, batch, w.ravel()[0], t.ravel()[0])
+    link = Link("wrong", counterexample=ce)
+    link.expected = expected(truth, ref, claim)
+    flipped = judge_number(-t, w, number_side.text)[finite]
+    if np.any(t[finite] != 0) and (flipped == "correct").all():
+        link.diagnosis = "sign"  # the one slip a single number shows for sure
+        link.notes.append(say("sign"))
+    link.message = _wrong_message(link, ce, True)
     return link
 
 
@@ -308,23 +427,24 @@ def _close(t, w, valid) -> np.ndarray:
     return ok & np.isfinite(w) & np.isfinite(t)
 
 
-def _rounding_close(t, w, number_side: Side) -> np.ndarray:
-    decimals = [len(m) for m in re.findall(r"\d\.(\d+)", number_side.text)]
-    with np.errstate(all="ignore"):
-        if decimals:
-            tol = np.maximum(0.5 * 10.0 ** -max(decimals), ROUNDING_RTOL * np.abs(t))
-        else:
-            tol = RTOL * np.maximum(1.0, np.abs(t))
-        return (np.abs(t - w) <= tol * 1.0001) & np.isfinite(w)
-
-
-def _arithmetic(a: Side, b: Side) -> Link:
-    x, y = complex(a.expr.evalf(30)), complex(b.expr.evalf(30))
+def _arithmetic(a: Side, b: Side, rel: str = "=") -> Link:
+    """Two sides with no names: the written number (if one side is one) is judged to
+    its digits against the other side's exact value."""
+    if written(a.text) is not None and written(b.text) is None:
+        a, b = b, a
+    try:
+        x, y = complex(a.expr.evalf(30)), complex(b.expr.evalf(30))
+    except TypeError:
+        return Link("error", "not a number")
     t, w = np.array([[x.real]]), np.array([[y.real]])
     if x.imag or y.imag or not np.isfinite(t).all():
         return Link("error", "not a real number")
-    if _rounding_close(t, w, b)[0, 0] or _rounding_close(w, t, a)[0, 0]:
-        return Link("correct", "the arithmetic is right")
+    verdict = judge_number(t, w, b.text)[0, 0]
+    if verdict == "correct":
+        note = rounded_note(t, w, b.text) if rel == "=" else None
+        return Link("correct", "the arithmetic is right" + (f"; {note}" if note else ""))
+    if verdict == "imprecise":
+        return Link("imprecise", say("imprecise", digits=MIN_DIGITS, value=number(x.real, 6)))
     return Link("wrong", f"the arithmetic is wrong: {number(x.real)} on the left, "
                          f"{number(y.real)} on the right",
                 counterexample={"point": {}, "claimed": float(y.real), "expected": float(x.real)})
@@ -344,75 +464,6 @@ def _wrong_message(link: Link, ce: dict, at_example: bool) -> str:
     if link.expected:
         lines.append(f"correct: {link.expected}")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------- showing
-
-def counterexample(truth, points, ref: Side, claim: Side, p, s, batch, w, t) -> dict:
-    """The point (the leaves both sides depend on), the forward values of the
-    intermediates involved, and both values. ``shown``: the names a reader needs."""
-    keys = set(ref.names) | set(claim.names)
-    for side in (ref, claim):
-        for pair in side.derivs:
-            keys |= set(pair)
-        keys |= {k for k in (side.of, side.wrt) if k}
-    nodes = truth.g.nodes
-    leaves = set()
-    for k in keys:
-        leaves |= {a for a in truth.ancestors[k] | {k} if nodes[a].op == "leaf"}
-    named = set(claim.names) | set(ref.names)
-    pairs = ([(ref.of, ref.wrt)] if ref.form == "derivative" else []) + ref.derivs
-    for pair in pairs:  # the names in the correct values of the derivatives
-        named |= {truth.key_of[x] for x in truth.total(*pair).free_symbols if x in truth.key_of}
-    ascii = claim.ascii
-    point, where = {}, {}
-    count = int(points.count[p, 0])
-    for k, node in nodes.items():
-        if batch and k not in truth.shared:
-            if k in leaves and node.op == "leaf":  # each sample's value, to reproduce the sum
-                point[truth.show(k, ascii)] = [_pick(points.env[truth.sym[k]], p, n)
-                                               for n in range(count)]
-            continue
-        if k in leaves:
-            point[truth.show(k, ascii)] = _pick(points.env[truth.sym[k]], p, s)
-        elif k in named and node.op != "leaf":
-            where[truth.show(k, ascii)] = _pick(points.env[truth.sym[k]], p, s)
-    shown = [truth.show(k, ascii) for k in nodes if k in named and not (batch and k not in truth.shared)]
-    out = {"point": point, "where": where, "claimed": float(w), "expected": float(t),
-           "shown": shown}
-    if batch:
-        out["samples"] = count
-    return out
-
-
-def _pick(a, p, s) -> float:
-    a = np.asarray(a)
-    v = a[p, s if a.shape[1] > 1 else 0]
-    return float(round(float(v), 10))
-
-
-def expected(truth: Truth, ref: Side, claim: Side) -> str | None:
-    """The correct right side, in the writer's terms: intermediates kept when the claim
-    uses them, expanded into inputs and parameters when it does not."""
-    if ref.form == "derivative":
-        e = truth.total(ref.of, ref.wrt)
-    elif ref.form == "node" and truth.g.nodes[ref.of].op != "leaf":
-        e = truth.g.nodes[ref.of].expr
-    elif ref.derivs:  # an explicit derivative, a chain: the network's values of its parts
-        e = ref.expr.xreplace({s: truth.total(*deriv_of(s)) for s in ref.expr.free_symbols
-                               if deriv_of(s)})
-    else:
-        return None
-    leaves_only = not claim.derivs and all(truth.g.nodes[k].op == "leaf" for k in claim.names)
-    if leaves_only and claim.names and truth.g.size() <= EXPAND_MAX_EDGES:
-        flat = truth.flat(e)
-        if sp.count_ops(flat) <= EXPAND_MAX_OPS:
-            e = flat
-    try:
-        e = tidy(e)
-    except Exception:
-        pass
-    return f"{ref.text} = {show(truth, e, claim.ascii, tidy=True)}"
 
 
 __all__ = ["Deadline", "Result", "judge_equation", "judge_link", "symbolic_equal", "value"]

@@ -51,7 +51,6 @@ MESSAGES = {
     "index_this": "{what}: this is {used}, not {due}",
     # a file as a whole (check/__init__.py)
     "empty_file": "the file is empty: nothing to check",
-    "no_equation": "no equation found in the file: nothing to check",
     "over_budget": "the file's time budget ({seconds} s) is spent: this equation and the "
                    "rest, {left} in all, are not checked",
 }
@@ -59,3 +58,24 @@ MESSAGES = {
 
 def say(key: str, **fields) -> str:
     return MESSAGES[key].format(**fields)
+
+
+# numbers, givens, definitions (judge.py); the page (check_text)
+PAGE_MESSAGES = {
+    "imprecise": "write at least {digits} significant digits (the value is {value})",
+    "rounded": "read as rounded to {digits} significant digits (the value is {value})",
+    "carried": "correct given line {lines} (error carried forward)",
+    "given_ok": "a given: the spec's worked example has {name} = {value} too",
+    "given_wrong": "a given that is not the spec's worked example: it has {name} = {value}",
+    "given_page": "a given: {name} = {value} is taken as the page's worked example",
+    "defines": "a definition: {name} stands for {expr} on the rest of the page",
+    "euler": "e read as Euler's number (the page does not define e)",
+    "defined_reading": "read with the definition on line {line}",
+    "no_example": "a value at one point, and there is no worked example to check it at "
+                  "(the spec has none, and the page gives no values)",
+    "approx_expressions": "an approximation between two expressions: only '≈' with a number "
+                          "is checked",
+    "at_example": "equal at the worked example",
+    "no_equations": "no equation in the file: nothing to check",
+}
+MESSAGES.update(PAGE_MESSAGES)

@@ -23,39 +23,22 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..expr import vocabulary
-from ..expr.ast import Deriv, Name, Neg, Sum, Walker, operands, walk
+from ..expr.ast import Deriv, Name, Sum, walk
 from ..expr.claim_grammar import LIMITS, ParseError, normalize_latex, parse_claim
 from ..expr.walkers import ToSympy
-from .equation import (UNICODE, UNICODE_LATEX, NotChecked, Unreadable, matrix_notation,
-                       mode_of, split_sides)
+from .equation import (UNICODE, UNICODE_ASCII, UNICODE_LATEX, NotChecked, Unreadable,
+                       matrix_notation, mode_of, split_relations, split_sides)
+from .forms import Side, build_side
 from .numbers import SampleSum
 from .truth import Truth, UnknownName, deriv_of, deriv_symbol
 
 MAX_SUM_TERMS = 64        # terms of an unrolled \sum_{k=1}^{K}
 MAX_NODES = 20_000        # AST nodes converted for one equation (sums unrolled included)
 MAX_DIFF_OPS = 100        # operations of an expression the checker differentiates
+RAW_LENGTH = 2            # typesetting may make the text this many times the grammar's limit
 
 __all__ = ["NotChecked", "Parsed", "Side", "Unreadable", "matrix_notation", "mode_of",
            "parse_equation", "split_sides"]
-
-
-@dataclass
-class Side:
-    text: str
-    expr: sp.Expr
-    form: str
-    of: str | None = None          # derivative, expr_derivative: d(of)/d(wrt); node: the key
-    wrt: str | None = None
-    inner: sp.Expr | None = None   # expr_derivative: the expression differentiated
-    ascii: bool = False
-    names: frozenset = frozenset()  # node keys written directly
-    factors: tuple = ()             # chain: per product, the (of, wrt) pairs in written order
-    batch: bool = False             # has a sum over the samples
-
-    @property
-    def derivs(self) -> list[tuple[str, str]]:
-        out = [deriv_of(s) for s in self.expr.free_symbols]
-        return sorted(p for p in out if p)
 
 
 # ---------------------------------------------------------------------------- building
@@ -67,14 +50,19 @@ class Builder(ToSympy):
 
     opaque = frozenset({"Sum", "Deriv"})
 
-    def __init__(self, truth: Truth):
+    def __init__(self, truth: Truth, page=None):
         super().__init__(vocabulary.CLAIM_SYMPY, LIMITS.chains, LIMITS.exponent)
         self.truth = truth
+        self.page = page
+        self.readings: list[tuple[str, int | None]] = []  # ("euler" | "defined", line)
+        self.used_definitions: list[int] = []
         self.unknown: list[str] = []
         self.known: set[str] = set()
         self.nodes = 0
         self.general: list[str] = []  # symbolic indices: h^{[l]}, w_{jk}
         self.env: dict = {}
+        self.free = False             # read unknown single letters as free variables
+        self.unknown_names: list[Name] = []
 
     # a name, with the indices of the enclosing \sum_{k=1}^{K} substituted
     def name(self, n: Name, env: dict):
@@ -92,8 +80,16 @@ class Builder(ToSympy):
         try:
             key = self.truth.lookup(n)
         except UnknownName as e:
+            defined = self.defined(n)
+            if defined is not None:
+                return defined
             if n.id == "e" and n.sub is None and n.layer is None:
+                if ("euler", None) not in self.readings:
+                    self.readings.append(("euler", None))
                 return sp.E
+            if self.free and free_variable(n):
+                return free_symbol(n.id)
+            self.unknown_names.append(n)
             index = _general_index(n)
             if index and index not in self.general:
                 self.general.append(index)
@@ -103,6 +99,17 @@ class Builder(ToSympy):
         self.known.add(key)
         return self.truth.sym[key]
 
+    def defined(self, n: Name):
+        """The expression a name stands for on this page (the writer's definition)."""
+        if self.page is None or not self.page.definitions:
+            return None
+        d = self.page.definitions.get(written_key(n))
+        if d is None:
+            return None
+        if ("defined", d.line) not in self.readings:
+            self.readings.append(("defined", d.line))
+        return d.expr
+
     def key(self, n: Name) -> str | None:
         s = self.name(n, {})
         if s is sp.E:
@@ -110,6 +117,17 @@ class Builder(ToSympy):
         return self.truth.key_of.get(s)
 
     def deriv(self, node: Deriv, env: dict):
+        if self.free and free_variable(node.wrt):
+            x = self.name(node.wrt, env)
+            if is_free(x):  # d/dx of an expression in a free variable: the CAS's own
+                if node.expr is None:
+                    raise NotChecked("not about the network: a derivative of one letter by "
+                                     "another, with no function to differentiate")
+                inner = self.expr(node.expr, env)
+                if sp.count_ops(inner) > MAX_DIFF_OPS:
+                    raise Unreadable(f"too large to differentiate (more than {MAX_DIFF_OPS} "
+                                     f"operations)")
+                return sp.diff(inner, x)
         wrt = self.key(node.wrt)
         if node.expr is None:
             of = self.key(node.of)
@@ -224,106 +242,59 @@ class Builder(ToSympy):
                         for i in range(lo, hi + 1)])
 
 
-class _Form(Walker):
-    """A side's form, by the class of its top node (the module's docstring lists them)."""
-
-    def _walk_Deriv(self, ast, side, builder):
-        if ast.expr is None:
-            side.form = "derivative"
-            side.of, side.wrt = deriv_of(side.expr) or (None, None)
-            if side.of is None:  # d h/d h = 1 or an unknown name
-                side.form = "expression"
-        else:
-            side.form, side.wrt = "expr_derivative", builder.key(ast.wrt)
-            side.inner = builder.expr(ast.expr)
-
-    def _walk_Name(self, ast, side, builder):
-        if side.expr in builder.truth.key_of:
-            side.form, side.of = "node", builder.truth.key_of[side.expr]
-        else:
-            self._walk_Node(ast, side, builder)
-
-    def _walk_Node(self, ast, side, builder):
-        if not any(type(n) in (Name, Deriv) for n in walk(ast)):
-            # a decimal is a value at one point (the worked example); 0 or 1/2 is an identity
-            side.form = "number" if re.search(r"\d?\.\d", side.text) else "constant"
-            return
-        chains = _chains(ast, builder)
-        if chains:
-            side.form, side.factors = "chain", chains
-
-
-_FORM = _Form()
-
-
-def build_side(truth: Truth, text: str, ast, builder: Builder, ascii: bool) -> Side:
-    expr = builder.expr(ast)
-    side = Side(text, expr, "expression", ascii=ascii, batch=expr.has(SampleSum))
-    side.names = frozenset(truth.key_of[s] for s in expr.free_symbols if s in truth.key_of)
-    _FORM(ast, side, builder)
-    return side
-
-
-class _Factor(Walker):
-    """One factor of a product in a chain: a number is skipped (None), a derivative of
-    two names is its (of, wrt) pair, anything else means the side is no chain (False)."""
-
-    def _walk_Num(self, f, builder):
-        return None
-
-    def _walk_Deriv(self, f, builder):
-        if f.expr is not None:
-            return False
-        of, wrt = builder.key(f.of), builder.key(f.wrt)
-        return False if of is None or wrt is None else (of, wrt)
-
-    def _walk_Node(self, f, builder):
-        return False
-
-
-_FACTOR = _Factor()
-
-
-def _chains(ast, builder) -> tuple:
-    """For a product of derivatives (or a sum of such products): the (of, wrt) pairs of
-    each product in written order; () when the side is anything else."""
-    out = []
-    for term in operands(ast, "+-"):
-        while type(term) is Neg:  # a sign does not change which derivatives are multiplied
-            term = term.x
-        pairs = []
-        for f in operands(term, "*"):
-            pair = _FACTOR(f, builder)
-            if pair is False:
-                return ()
-            if pair is not None:
-                pairs.append(pair)
-        if not pairs:
-            return ()
-        out.append(tuple(pairs))
-    return tuple(out)
-
-
 @dataclass
 class Parsed:
     sides: list[Side] = field(default_factory=list)
     ascii: bool = False
+    relations: list[str] = field(default_factory=list)   # per link: '=' or 'approx'
+    defines: tuple | None = None      # (written key, text) of a new name on the left
+    readings: list = field(default_factory=list)
 
 
-def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
+def written_key(n: Name) -> str:
+    """A written name as one string, for the page's definitions: e, \\delta_1, Loss."""
+    return f"{n.id}|{n.sub}|{n.layer}|{n.sample}".replace("None", "")
+
+
+def _new_name(truth: Truth, ast) -> Name | None:
+    """The left side's name when it is a name the network does not have and whose letter
+    it does not use either (a typo of a network name, z_{o1} for z_1, stays an error)."""
+    if type(ast) is not Name:
+        return None
+    try:
+        truth.lookup(ast)
+        return None
+    except UnknownName:
+        pass
+    return None if truth.uses_letter(ast) else ast
+
+
+def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> Parsed:
     """Sides of an equation in the network's symbols. NotChecked: not a claim;
-    Unreadable: a claim that cannot be read (the message says where)."""
+    Unreadable: a claim that cannot be read (the message says where). With a ``page``,
+    the writer's definitions are read, and a new name on the left defines one."""
+    if len(text) > RAW_LENGTH * LIMITS.length:  # before any rewriting: each is linear
+        raise Unreadable(f"equation too long ({len(text)} characters; limit {LIMITS.length})")
     text = text.translate(UNICODE)
     if mode == "latex":
         text = text.translate(UNICODE_LATEX)
+    else:
+        text = text.translate(UNICODE_ASCII)
+    if mode == "latex" and re.search(r"\\begin\{[bpvBV]?matrix\}", text):
+        raise NotChecked("a matrix, read as one claim: only scalar equations are checked "
+                         "(write its entries one per line to have them checked)")
     if mode == "latex" and matrix_notation(text):
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
-    if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", text):
-        raise NotChecked("a case split (cases): only single expressions are checked")
     src = normalize_latex(text) if mode == "latex" else text
+    if mode == "latex" and _UPDATE.search(src):
+        raise NotChecked("a gradient-descent update (a weight's new value): only derivatives, "
+                         "nodes and values are checked")
+    if mode == "latex" and re.search(r"\\begin\{(cases|dcases)\}", src):
+        raise NotChecked("a case split whose conditions are not single comparisons: only "
+                         "cases like 'v & z > 0' and 'otherwise' are checked")
     if len(src) > LIMITS.length:
         raise Unreadable(f"equation too long ({len(src)} characters; limit {LIMITS.length})")
-    parts = split_sides(src)
+    parts, relations = split_relations(src)
     if any(not p for p in parts):
         raise Unreadable("a side of the equation is empty")
     asts, modes = [], []
@@ -331,7 +302,14 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
         ast, m = _parse_side(p, mode)
         asts.append(ast)
         modes.append(m)
-    builder = Builder(truth)
+    builder = Builder(truth, page)
+    new = _new_name(truth, asts[0]) if page is not None and len(parts) > 1 else None
+    if new is not None and page.definitions.get(written_key(new)) is not None:
+        new = None  # already defined: this line uses the definition
+    defines = None
+    if new is not None:
+        defines = (written_key(new), parts[0])
+        parts, asts, modes, relations = parts[1:], asts[1:], modes[1:], relations[1:]
     try:
         sides = [build_side(truth, p, ast, builder, m == "ascii")
                  for p, ast, m in zip(parts, asts, modes)]
@@ -340,11 +318,48 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex") -> Parsed:
     if builder.general:
         raise NotChecked(f"about a general index ({', '.join(builder.general)}): only "
                          f"equations about particular quantities of the network are checked")
+    if builder.unknown and not builder.known and _free_claim(asts, builder):
+        # a fact about a function, in a variable of its own: sigma'(x) = sigma(x)(1 - sigma(x))
+        builder = Builder(truth, page)
+        builder.free = True
+        try:
+            sides = [build_side(truth, p, ast, builder, m == "ascii")
+                     for p, ast, m in zip(parts, asts, modes)]
+        except (ValueError, TypeError, ArithmeticError) as e:
+            raise Unreadable(f"not a real expression ({e})"[:200]) from None
     if builder.unknown:
         if not builder.known:
             raise NotChecked("not about the network: " + "; ".join(builder.unknown))
         raise Unreadable("; ".join(builder.unknown))
-    return Parsed(sides, all(m == "ascii" for m in modes))
+    return Parsed(sides, all(m == "ascii" for m in modes), relations, defines, builder.readings)
+
+
+# w^{+}, w^{new}, w^{(t+1)}: the updated weight of a training step
+_UPDATE = re.compile(r"\^\s*\{\s*(?:\+|new|\\text\s*\{\s*new\s*\}|\(\s*t\s*\+\s*1\s*\))\s*\}")
+FREE = "free:"   # the prefix of a free variable's symbol (no network key has a colon)
+
+
+def free_variable(n: Name) -> bool:
+    """A plain single letter (x, z, u): in a claim about no name of the network, the
+    variable of a function's identity."""
+    return n.sub is None and n.layer is None and n.sample is None and \
+        len(n.id) == 1 and n.id.isalpha() and n.id != "e"
+
+
+def free_symbol(letter: str) -> sp.Symbol:
+    return sp.Symbol(FREE + letter, real=True)
+
+
+def is_free(s) -> bool:
+    return isinstance(s, sp.Symbol) and s.name.startswith(FREE)
+
+
+def _free_claim(asts, builder: Builder) -> bool:
+    """Every unknown name a free variable, and a function or a derivative to be about:
+    sigma'(x) = sigma(x)(1 - sigma(x)) is judged, E = m c^2 is not about the network."""
+    if not builder.unknown_names or not all(free_variable(n) for n in builder.unknown_names):
+        return False
+    return any(type(n).__name__ in ("Call", "Deriv") for ast in asts for n in walk(ast))
 
 
 def _general_index(n: Name) -> str | None:

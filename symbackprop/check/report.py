@@ -8,15 +8,16 @@ import json
 from ..render.env import render
 from ..terminal import printable, printable_json
 
-WORDS = {"correct": "correct", "wrong": "WRONG", "not_checked": "not checked", "error": "ERROR"}
+WORDS = {"correct": "correct", "wrong": "WRONG", "imprecise": "IMPRECISE",
+         "not_checked": "not checked", "error": "ERROR"}
 LATEX_WIDTH = 70
 
 
 def counts(results) -> dict:
-    c = {"correct": 0, "wrong": 0, "errors": 0, "not_checked": 0}
+    c = {"correct": 0, "wrong": 0, "imprecise": 0, "errors": 0, "not_checked": 0}
     for r in results:
         c["errors" if r.verdict == "error" else r.verdict] += 1
-    c["checked"] = c["correct"] + c["wrong"] + c["errors"]
+    c["checked"] = c["correct"] + c["wrong"] + c["imprecise"] + c["errors"]
     return c
 
 

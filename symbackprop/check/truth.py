@@ -12,9 +12,8 @@ expression may keep intermediates (h_1, y_pred) as symbols or substitute them.
 
 from __future__ import annotations
 
-import difflib
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import sympy as sp
@@ -23,12 +22,17 @@ from .. import ops
 from ..graph import build_graph
 from ..naming import canonical_latex, delta_latex
 from .numbers import Evaluator
+from .spelling import ascii_forms, name_parts, nearest, written_latex
 
 POINTS = 12                  # random points (parameter draws)
 SAMPLE_COUNTS = (2, 3, 4)    # N at each point is one of these; samples per point = max
 SEED = 20240611
 MAX_MEMO = 50_000            # cached subexpression values before the cache is cleared
 
+# a written letter -> the kind of node its structure names (z_{o1}, w^{[1]}_{21}, out_{h1})
+STRUCTURE = {"w": "w", "z": "z", "h": "h", "a": "h", "b": "b", "net": "z", "out": "h",
+             "o": "h"}
+LOSS_WORDS = ("Loss", "loss", "Cost", "cost", "Error", "error")  # read as the loss
 KIND_WORDS = {"input": "input", "target": "target", "weight": "weight", "bias": "bias",
               "unit": "unit", "output": "output", "pre": "pre-activation", "act": "activation",
               "loss": "loss", "count": "count", "node": "node"}
@@ -99,7 +103,23 @@ class Truth:
                        if n.op == "leaf" and n.kind not in ("input", "target")}
         if not g.layers:
             self.shared = set()  # a graph's inputs are its parameters, one per sample
+        # The number of samples a page's claims are about, when fixed: None lets N vary at
+        # the random points. The single place a convention sets it: a page's ``N = 1``
+        # (``Page.give``) or the spec's per-example option (read here).
+        # [notation] mean = "per_example": one example's loss, no 1/N (N is 1 throughout)
+        self.fixed_n = 1 if getattr(getattr(net, "notation", None), "mean", None) == \
+            "per_example" else None
+        self._fixed_points: dict = {}
         self.points = self._points()
+
+    def points_for(self, fixed_n: int | None) -> Points:
+        """The random points, with N fixed at ``fixed_n`` samples when given."""
+        if fixed_n is None or "N" not in self.g.nodes:
+            return self.points
+        hit = self._fixed_points.get(fixed_n)
+        if hit is None:
+            hit = self._fixed_points[fixed_n] = self._points(min(int(fixed_n), 64))
+        return hit
 
     # ------------------------------------------------------------------ names
 
@@ -124,12 +144,49 @@ class Truth:
         if key is None and name.sub in ("total", "tot") and not name.layer \
                 and self.latex[self.loss] == name.id:
             key = self.loss  # E_{total}: the textbook's name of the loss
+        if key is None and name.id in LOSS_WORDS and name.sub is None and not name.layer:
+            key = self.loss  # Loss = L = ...: the word for the loss
         if key is None:
+            guess = self._structural(name)
+            if guess is not None:
+                raise UnknownName(f"{canonical_latex(written)}: no such "
+                                  f"{KIND_WORDS.get(self.kind[guess], 'name')}; "
+                                  f"did you mean {self.latex[guess]}?")
             raise UnknownName(self._unknown(canonical_latex(written), self.by_latex))
         return key
 
+    def _structural(self, name) -> str | None:
+        """The node a name means by its structure: w^{[1]}_{21} the weight into unit 2 of
+        layer 1 from input 1; z_{o1} the pre-activation of output 1; h_{h2} hidden unit 2."""
+        base = name.id[len("\\mathrm{"):-1] if name.id.startswith("\\mathrm{") else name.id
+        prefix = STRUCTURE.get(base)
+        if prefix is None or not self.g.layers:
+            return None
+        last = str(len(self.g.layers))
+        sub = (name.sub or "").replace(",", "")
+        layer = name.layer or (last if base in ("o", "out") and sub.isdigit() else None)
+        m = re.fullmatch(r"(o|h)(\d+)", sub)
+        if m:
+            layer, sub = (last if m.group(1) == "o" else "1"), m.group(2)
+        if layer is None or not sub.isdigit():
+            return None
+        if prefix == "w" and len(sub) == 2:
+            key = f"w{layer}_{sub[0]}_{sub[1]}"
+        elif prefix == "b":
+            key = f"b{layer}_{sub}" if f"b{layer}_{sub}" in self.g.nodes else f"b{layer}"
+        else:
+            key = f"{prefix}{layer}_{sub}"
+        return key if key in self.g.nodes else None
+
+    def uses_letter(self, name) -> bool:
+        """True when some name of the network is written with this name's letter."""
+        if not hasattr(self, "_letters"):
+            self._letters = {name_parts(canonical_latex(v))[0] for v in self.latex.values()}
+        base = re.match(r"[A-Za-z]+", name.id).group(0) if name.ascii else name.id
+        return base in self._letters or ("\\mathrm{%s}" % base) in self._letters
+
     def _unknown(self, text, table, ascii=False) -> str:
-        near = _nearest(text, table, ascii)
+        near = nearest(text, table, ascii)
         if near is None:
             return f"{text}: no such name in the network"
         key = table[near]
@@ -201,11 +258,13 @@ class Truth:
 
     # ------------------------------------------------------------------ points
 
-    def _points(self) -> Points:
+    def _points(self, fixed_n: int | None = None) -> Points:
         g, net = self.g, self.net
         rng = np.random.default_rng(SEED)
-        P, S = POINTS, max(SAMPLE_COUNTS)
+        P, S = POINTS, max(SAMPLE_COUNTS + ((fixed_n,) if fixed_n else ()))
         count = rng.choice(SAMPLE_COUNTS, size=(P, 1)).astype(float)
+        if fixed_n:
+            count = np.full((P, 1), float(fixed_n))
         mask = np.arange(S)[None, :] < count
         positive = bool(getattr(net, "positive_domain", lambda: False)())
 
@@ -281,81 +340,37 @@ class Truth:
         mask = np.ones((1, 1), dtype=bool)
         return self._forward(env, mask, np.ones((1, 1)))
 
+    def at(self, values: dict) -> Points | None:
+        """One point of one sample at the given leaf values {key: value} (a page's own
+        worked example); N is 1 unless given. None when a leaf has no value."""
+        env = {}
+        for k, n in self.g.nodes.items():
+            if n.op != "leaf":
+                continue
+            v = values.get(k, 1.0 if k == "N" else None)
+            if v is None:
+                return None
+            env[self.sym[k]] = np.full((1, 1), float(v))
+        one = np.ones((1, 1))
+        return self._forward(env, one.astype(bool), one)
 
-# ---------------------------------------------------------------------- names
-
-def written_latex(name) -> str:
-    sub = ""
-    if name.sub is not None:
-        sub = f"_{name.sub}" if len(name.sub) == 1 else f"_{{{name.sub}}}"
-    layer = f"^{{[{name.layer}]}}" if name.layer is not None else ""
-    base = name.id if len(name.id) == 1 or name.id.startswith("\\") \
-        else r"\mathrm{" + name.id + "}"
-    return base + sub + layer
-
-
-_LATEX_PARTS = re.compile(r"^(\\mathrm\{[^{}]*\}|\\?[A-Za-z]+)(.*)$")
-
-
-@lru_cache(maxsize=4096)
-def ascii_forms(latex: str) -> tuple[str, ...]:
-    """The plain spellings of a LaTeX name, the preferred first: w_1^{[2]} -> w1[2],
-    w_1[2]; y_{pred} -> y_pred; y_{true,1} -> y_true1, y_true_1; h^{[2]} -> h[2]."""
-    s = canonical_latex(latex)
-    m = _LATEX_PARTS.match(s)
-    if not m:
-        return (s,)
-    base = m.group(1)
-    if base.startswith(r"\mathrm{"):
-        base = base[len(r"\mathrm{"):-1].replace(r"\_", "_")
-    rest = m.group(2)
-    sub = re.search(r"_(\{[^{}]*\}|[A-Za-z0-9])", rest)
-    layer = re.search(r"\^\{\[([^{}\[\]]*)\]\}", rest)
-    suffix = f"[{layer.group(1)}]" if layer else ""
-    if not sub:
-        return (base + suffix,)
-    parts = sub.group(1).strip("{}").split(",")
-    if len(parts) == 1 and parts[0].isdigit():
-        return (f"{base}{parts[0]}{suffix}", f"{base}_{parts[0]}{suffix}")
-    joined = "_".join(parts)
-    glued = parts[0] + "".join(parts[1:]) if all(p.isdigit() for p in parts[1:]) else joined
-    forms = [f"{base}_{glued}{suffix}", f"{base}_{joined}{suffix}"]
-    return tuple(dict.fromkeys(forms))
-
-
-def _parts(text: str):
-    m = re.match(r"^(\\mathrm\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z])(?:_(\{[^{}]*\}|[A-Za-z0-9]))?"
-                 r"(?:\^\{\[([^{}\[\]]*)\]\})?$", text)
-    if m:
-        return m.group(1), (m.group(2) or "").strip("{}"), m.group(3) or ""
-    m = re.match(r"^([A-Za-z]+?)_?([A-Za-z0-9_]*)(?:\[([0-9]+)\])?$", text)
-    if m:
-        return m.group(1), m.group(2), m.group(3) or ""
-    return text, "", ""
-
-
-def _nearest(text: str, table: dict, ascii: bool) -> str | None:
-    """The existing name nearest a written one: the same letter and index in another
-    layer first, then the same letter and layer with another index, then spelling."""
-    base, sub, layer = _parts(text)
-    names = sorted(table)
-    parsed = {n: _parts(n) for n in names}
-    same_index = [n for n in names if parsed[n][:2] == (base, sub) and parsed[n][2] != layer]
-    style = "_" in text  # w_1[2] or w1[2]: suggest in the writer's spelling
-
-    def spelled(n):
-        return ("_" in n) != style, n
-
-    if same_index:
-        return min(same_index, key=lambda n: (_distance(parsed[n][2], layer), *spelled(n)))
-    same_layer = [n for n in names if parsed[n][0] == base and parsed[n][2] == layer]
-    if same_layer:
-        return min(same_layer, key=lambda n: (_distance(parsed[n][1], sub), *spelled(n)))
-    close = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def _distance(a: str, b: str):
-    if a.isdigit() and b.isdigit():
-        return abs(int(a) - int(b))
-    return 0 if a == b else 1000
+    def at_overridden(self, points: Points, values: dict) -> Points:
+        """``points`` with some symbols (nodes, derivative placeholders) set to the
+        given values and every node computed from them redone."""
+        env = {s: v for s, v in points.env.items() if s in self.key_of
+               and self.g.nodes[self.key_of[s]].op == "leaf"}
+        fixed = {}
+        for s, v in values.items():
+            fixed[s] = np.broadcast_to(np.asarray(float(v)), points.mask.shape)
+        ev = Evaluator(env, points.mask)
+        for k, n in self.g.nodes.items():
+            s = self.sym[k]
+            if s in fixed:
+                env[s] = fixed[s]
+            elif n.op != "leaf":
+                with np.errstate(all="ignore"):
+                    env[s] = np.broadcast_to(np.asarray(ev(n.expr), dtype=float),
+                                             points.mask.shape)
+                ev.memo.clear()
+        env.update({s: v for s, v in fixed.items() if s not in self.key_of})
+        return Points(env, points.mask, points.count)

@@ -2,7 +2,8 @@
 // with KaTeX, beside its verdict. Text from the server is set with textContent only.
 "use strict";
 
-const WORDS = {correct: "correct", wrong: "wrong", not_checked: "not checked", error: "error"};
+const WORDS = {correct: "correct", wrong: "wrong", imprecise: "imprecise", not_checked: "not checked",
+               error: "error"};
 const FORMATS = {md: "md", markdown: "md", tex: "tex", latex: "tex", txt: "txt"};
 
 function math(tex, display) {
