@@ -1,0 +1,17 @@
+"""The registry: a ``[[layers]] kind`` -> the reader of its record (one module per kind)."""
+
+from __future__ import annotations
+
+from .conv import Conv
+from .dense import Dense
+from .flatten import Flatten
+from .pool import Pool
+
+KINDS = {
+    "dense": Dense.read,
+    "conv1d": Conv.reader("conv1d", 1),
+    "conv2d": Conv.reader("conv2d", 2),
+    "maxpool": Pool.reader("maxpool"),
+    "avgpool": Pool.reader("avgpool"),
+    "flatten": Flatten.read,
+}
