@@ -58,48 +58,56 @@ def _act_slope(name, z):
 # ----------------------------------------------------------------------- forward, per kind
 
 
+def _slices(off, stride, out):
+    """The input positions s·i + u (in the padded input) for i over the output, one axis each."""
+    return tuple(slice(u, u + s * (o - 1) + 1, s) for u, s, o in zip(off, stride, out))
+
+
+def _pad(x, pad):
+    return np.pad(x, [(0, 0), (0, 0)] + [(q, q) for q in pad])
+
+
 def _conv_forward(layer, p, l, x):
-    """x (N, C, *S) -> z (N, F, *S_out), by loops over outputs, channels and offsets."""
+    """x (N, C, *S) -> z (N, F, *S_out): a loop over filters, channels and kernel
+    offsets, each adding w[f, c, u, v] times the input window that offset sees at every
+    output position (the padded input's slice from u in steps of s)."""
     w = p[f"{l}.weight"]
     F, C = w.shape[:2]
     kernel, stride, pad = layer.kernel, layer.stride, layer.padding
-    S = x.shape[2:]
-    out = tuple((n + 2 * q - k) // s + 1 for n, k, s, q in zip(S, kernel, stride, pad))
+    out = tuple((n + 2 * q - k) // s + 1
+                for n, k, s, q in zip(x.shape[2:], kernel, stride, pad))
+    xp = _pad(x, pad)
     z = np.zeros((x.shape[0], F) + out)
     for f in range(F):
-        for pos in itertools.product(*[range(o) for o in out]):
-            total = np.zeros(x.shape[0])
-            for c in range(C):
-                for off in itertools.product(*[range(k) for k in kernel]):
-                    src = tuple(s * i + u - q for i, u, s, q in zip(pos, off, stride, pad))
-                    if all(0 <= a < n for a, n in zip(src, S)):
-                        total += w[(f, c) + off] * x[(slice(None), c) + src]
-            if f"{l}.bias" in p:
-                total += p[f"{l}.bias"][f]
-            z[(slice(None), f) + pos] = total
+        for c in range(C):
+            for off in itertools.product(*[range(k) for k in kernel]):
+                z[:, f] += w[(f, c) + off] * xp[(slice(None), c) + _slices(off, stride, out)]
+        if f"{l}.bias" in p:
+            z[:, f] += p[f"{l}.bias"][f]
     return z
 
 
 def _conv_backward(layer, p, l, x, dz, grads):
+    """dL/dw[f, c, u, v] = Σ_{n, i, j} dz[n, f, i, j] x_pad[n, c, s i + u, s j + v]; dL/dx
+    gathers w[f, c, u, v] dz back onto the same positions (the padding then cut off)."""
     w = p[f"{l}.weight"]
     F, C = w.shape[:2]
     kernel, stride, pad = layer.kernel, layer.stride, layer.padding
-    S = x.shape[2:]
-    dx = np.zeros_like(x)
+    out = dz.shape[2:]
+    xp = _pad(x, pad)
+    dxp = np.zeros_like(xp)
     dw = np.zeros_like(w)
     for f in range(F):
-        for pos in itertools.product(*[range(o) for o in dz.shape[2:]]):
-            g = dz[(slice(None), f) + pos]
-            for c in range(C):
-                for off in itertools.product(*[range(k) for k in kernel]):
-                    src = tuple(s * i + u - q for i, u, s, q in zip(pos, off, stride, pad))
-                    if all(0 <= a < n for a, n in zip(src, S)):
-                        dw[(f, c) + off] += np.sum(g * x[(slice(None), c) + src])
-                        dx[(slice(None), c) + src] += g * w[(f, c) + off]
+        for c in range(C):
+            for off in itertools.product(*[range(k) for k in kernel]):
+                at = (slice(None), c) + _slices(off, stride, out)
+                dw[(f, c) + off] = np.sum(dz[:, f] * xp[at])
+                dxp[at] += w[(f, c) + off] * dz[:, f]
     grads[f"{l}.weight"] = dw
     if f"{l}.bias" in p:
         grads[f"{l}.bias"] = dz.reshape(dz.shape[0], dz.shape[1], -1).sum(axis=(0, 2))
-    return dx
+    inner = (slice(None), slice(None)) + tuple(slice(q, q + n) for q, n in zip(pad, x.shape[2:]))
+    return dxp[inner]
 
 
 def _windows(layer, shape):

@@ -145,3 +145,20 @@ def test_spec_errors_point_at_the_line(text, where, message):
 def test_dense_only_networks_stay_layered():
     net = loads('inputs = 2\n[[layers]]\nkind = "dense"\nunits = 1\n')
     assert type(net).__name__ == "Network"
+
+
+def test_a_wrong_local_at_one_position_is_caught():
+    """The local proof proves a repeated pattern once (proof.pattern); a wrong local
+    derivative at one position of a convolution is still its own pattern, and is found."""
+    from dataclasses import replace
+
+    import sympy as sp
+
+    from symbackprop.proof import local_problem
+
+    d = derive(build_graph(CORPUS["conv_relu_maxpool"]))
+    assert local_problem(d) == ""
+    key = ("z1_2_2_1", "K1_2_1_2_2")
+    assert key in d.locals
+    d.locals[key] = replace(d.locals[key], expr=d.locals[key].expr + sp.Rational(1, 7))
+    assert local_problem(d) == "local dz1_2_2_1/dK1_2_1_2_2"

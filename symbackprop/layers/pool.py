@@ -57,8 +57,11 @@ class Pool:
                       for u, v in entries(self.size)]  # row-major
             k, idx = key(f"p{l}_", (c, i, j)), (c, i, j)
             if self.kind == "maxpool":
-                expr = sp.Max(*[S(a) for a in window])
-                coeffs = [(a, _first_max(S, window, n)) for n, a in enumerate(window)]
+                # max with its tie rule: the first largest entry, as a Piecewise
+                firsts = [_first_max(S, window, n) for n in range(len(window))]
+                expr = sp.Piecewise(*[(S(a), f.args[0].cond) for a, f in
+                                      zip(window[:-1], firsts)], (S(window[-1]), True))
+                coeffs = [(a, f) for a, f in zip(window, firsts)]
             else:
                 m = sp.Integer(len(window))
                 expr = sp.Add(*[S(a) for a in window]) / m
