@@ -125,7 +125,8 @@ def _zero_at_points(diff, scale_of, seed: int, g) -> bool:
     rnd = random.Random(seed)
     n = g.symbols.get("N")
     for _ in range(3):
-        point = {s: sp.Rational(rnd.randint(-900, 900) or 1, 1000) for s in diff.free_symbols}
+        point = {s: sp.Rational(rnd.randint(-900, 900) or 1, 1000)
+                 for s in diff.free_symbols | scale_of.free_symbols}
         if n is not None and n in point:
             point[n] = sp.Integer(rnd.randint(1, 9))
         value = sp.N(diff.xreplace(point), 30)
