@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument("spec")
     grad.add_argument("--at", required=True, metavar="VALUES.json")
     grad.add_argument("--json", action="store_true", help="print JSON")
+    grad.add_argument("--seed", type=int, default=None,
+                      help="a tensor network: fill the parameters VALUES.json leaves out")
     grad.add_argument("--lr", type=float, metavar="ETA",
                       help="also print the parameters after one gradient-descent step")
 
@@ -198,7 +200,14 @@ def cmd_grad(args) -> int:
 
     net, d = _derive(args.spec)
     g = d.graph
-    values = load_values(args.at, g)
+    if g.tensors is not None:  # a tensor network: PyTorch's layouts (layers/values.py)
+        from .layers.values import load_tensor_values
+
+        values = load_tensor_values(args.at, g, args.seed)
+    elif args.seed is not None:
+        raise SpecError("--seed fills the parameters of a tensor network only")
+    else:
+        values = load_values(args.at, g)
     if g.layers:
         from .matrix import compile_layers
 
@@ -210,6 +219,12 @@ def cmd_grad(args) -> int:
     out = {"loss": loss, "gradients": {g.latex[k]: v for k, v in grads.items()}}
     if args.lr is not None:
         out["updated"] = {g.latex[k]: values.params[k] - args.lr * grads[k] for k in grads}
+    if g.tensors is not None:  # the same both ways, and what was used, to reproduce the run
+        from .layers.tensors import to_tensors
+
+        out["tensor_gradients"] = {k: v.tolist() for k, v in to_tensors(g, grads).items()}
+        out["params"] = {g.latex[k]: values.params[k] for k in g.params}
+        out["tensors"] = {k: v.tolist() for k, v in to_tensors(g, values.params).items()}
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

@@ -18,11 +18,27 @@ MODULES = [ops.NUMPY, "numpy"]
 
 def lambdify_sorted(expr: sp.Expr, cse: bool = False):
     """lambdify with the free symbols, sorted by name, as positional arguments;
-    ``fn.args`` lists them."""
+    ``fn.args`` lists them. Expressions that differ only by the names of their symbols
+    (a convolution's positions, a max-pool's windows) share one compiled function."""
     args = sorted(expr.free_symbols, key=lambda s: s.name)
-    fn = sp.lambdify(args, expr, modules=MODULES, cse=cse)
+    slots = [sp.Symbol(f"_a{i}", real=True) for i in range(len(args))]
+    canon = (expr.xreplace(dict(zip(args, slots))), cse)
+    core = _SHARED.get(canon)
+    if core is None:
+        if len(_SHARED) > _SHARED_MAX:
+            _SHARED.clear()
+        core = _SHARED[canon] = sp.lambdify(slots, canon[0], modules=MODULES, cse=cse)
+
+    def fn(*values):
+        return core(*values)
+
     fn.args = args
     return fn
+
+
+# compiled functions by their expression with symbols renamed in sorted order
+_SHARED: dict = {}
+_SHARED_MAX = 50000
 
 
 class Values:

@@ -60,7 +60,8 @@ class Pool:
                 # max with its tie rule: the first largest entry, as a Piecewise
                 firsts = [_first_max(S, window, n) for n in range(len(window))]
                 expr = sp.Piecewise(*[(S(a), f.args[0].cond) for a, f in
-                                      zip(window[:-1], firsts)], (S(window[-1]), True))
+                                      zip(window[:-1], firsts)], (S(window[-1]), True),
+                                    evaluate=False)
                 coeffs = [(a, f) for a, f in zip(window, firsts)]
             else:
                 m = sp.Integer(len(window))
@@ -75,5 +76,6 @@ def _first_max(S, window, n):
     """1 where window[n] is the first largest entry in row-major order, else 0: strictly
     above the entries before it, at least the entries after it."""
     a = S(window[n])
-    cond = sp.And(*[a > S(w) for w in window[:n]], *[a >= S(w) for w in window[n + 1:]])
-    return sp.Piecewise((sp.Integer(1), cond), (sp.Integer(0), True))
+    cond = sp.And(*[a > S(w) for w in window[:n]], *[a >= S(w) for w in window[n + 1:]],
+                  evaluate=False)
+    return sp.Piecewise((sp.Integer(1), cond), (sp.Integer(0), True), evaluate=False)
