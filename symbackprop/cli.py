@@ -222,7 +222,7 @@ def cmd_grad(args) -> int:
     if g.tensors is not None:  # the same both ways, and what was used, to reproduce the run
         from .layers.tensors import to_tensors
 
-        out["tensor_gradients"] = {k: v.tolist() for k, v in to_tensors(g, grads).items()}
+        out["tensor_gradients"] = {k: v.tolist() for k, v in to_tensors(g, grads, 0.0).items()}
         out["params"] = {g.latex[k]: values.params[k] for k in g.params}
         out["tensors"] = {k: v.tolist() for k, v in to_tensors(g, values.params).items()}
     if args.json:

@@ -21,13 +21,12 @@ def lambdify_sorted(expr: sp.Expr, cse: bool = False):
     ``fn.args`` lists them. Expressions that differ only by the names of their symbols
     (a convolution's positions, a max-pool's windows) share one compiled function."""
     args = sorted(expr.free_symbols, key=lambda s: s.name)
-    slots = [sp.Symbol(f"_a{i}", real=True) for i in range(len(args))]
-    canon = (expr.xreplace(dict(zip(args, slots))), cse)
-    core = _SHARED.get(canon)
+    key = (_shape(expr, {s: i for i, s in enumerate(args)}), cse)
+    core = _SHARED.get(key)
     if core is None:
         if len(_SHARED) > _SHARED_MAX:
             _SHARED.clear()
-        core = _SHARED[canon] = sp.lambdify(slots, canon[0], modules=MODULES, cse=cse)
+        core = _SHARED[key] = sp.lambdify(args, expr, modules=MODULES, cse=cse)
 
     def fn(*values):
         return core(*values)
@@ -36,7 +35,17 @@ def lambdify_sorted(expr: sp.Expr, cse: bool = False):
     return fn
 
 
-# compiled functions by their expression with symbols renamed in sorted order
+def _shape(e, slot: dict):
+    """The expression tree with each symbol replaced by its position among the sorted
+    arguments: equal shapes compile to the same function (no SymPy object is built)."""
+    if e.is_Symbol:
+        return slot[e]
+    if not e.args:
+        return e
+    return (e.func, tuple(_shape(a, slot) for a in e.args))
+
+
+# compiled functions by the shape of their expression (``_shape``)
 _SHARED: dict = {}
 _SHARED_MAX = 50000
 

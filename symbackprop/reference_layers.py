@@ -158,6 +158,47 @@ def _pool_backward(layer, x, dy):
     return dx
 
 
+def _rnn_forward(p, l, x):
+    """h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), h_0 = 0, step by step."""
+    U, V = p[f"{l}.weight_ih"], p[f"{l}.weight_hh"]
+    N, T, _ = x.shape
+    hs = np.zeros((N, T, U.shape[0]))
+    prev = np.zeros((N, U.shape[0]))
+    for t in range(T):
+        z = x[:, t] @ U.T + prev @ V.T
+        if f"{l}.bias_ih" in p:
+            z = z + p[f"{l}.bias_ih"] + p[f"{l}.bias_hh"]
+        prev = hs[:, t] = np.tanh(z)
+    return hs
+
+
+def _rnn_backward(layer, p, l, x, hs, g, grads):
+    """Backpropagation through time: walk the steps backwards, carrying dL/dh_t (its own
+    share from the output plus what step t + 1 sends back through W_hh)."""
+    U, V = p[f"{l}.weight_ih"], p[f"{l}.weight_hh"]
+    N, T, _ = x.shape
+    from_out = np.zeros_like(hs)
+    if layer.output == "last":
+        from_out[:, -1] = g
+    else:
+        from_out = g.reshape(hs.shape)
+    dU, dV, db = np.zeros_like(U), np.zeros_like(V), np.zeros(U.shape[0])
+    dx = np.zeros_like(x)
+    carry = np.zeros((N, U.shape[0]))
+    for t in range(T - 1, -1, -1):
+        dz = (from_out[:, t] + carry) * (1 - hs[:, t] ** 2)
+        dU += dz.T @ x[:, t]
+        if t > 0:
+            dV += dz.T @ hs[:, t - 1]
+        db += dz.sum(axis=0)
+        dx[:, t] = dz @ U
+        carry = dz @ V
+    grads[f"{l}.weight_ih"], grads[f"{l}.weight_hh"] = dU, dV
+    if f"{l}.bias_ih" in p:
+        grads[f"{l}.bias_ih"], grads[f"{l}.bias_hh"] = db, db.copy()
+    return dx
+
+
 def forward(net, params: dict, X):
     """The output (N, *out shape) and each layer's cache for ``backward``."""
     a = np.asarray(X, dtype=float).reshape((-1,) + tuple(net.shape))
@@ -182,6 +223,9 @@ def forward(net, params: dict, X):
         elif layer.kind == "flatten":
             z = None
             a = x.reshape(x.shape[0], -1)
+        elif layer.kind == "rnn":
+            z = _rnn_forward(params, l, x)  # every h_t, (N, T, H)
+            a = z[:, -1] if layer.output == "last" else z
         else:
             raise ValueError(f"no reference for {layer.kind}")
         caches.append((x, z))
@@ -232,6 +276,8 @@ def backward(net, params: dict, X, T):
             g = _pool_backward(layer, x, g)
         elif layer.kind == "flatten":
             g = g.reshape(x.shape)
+        elif layer.kind == "rnn":
+            g = _rnn_backward(layer, params, l, x, z, g, grads)
     return value, grads
 
 
@@ -274,4 +320,12 @@ def init_params(net, rng, scale: float = 0.5) -> dict:
                                         zip(shape[1:], layer.size, layer.stride))
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
+        elif kind == "rnn":
+            H = layer.units
+            params[f"{l}.weight_ih"] = rng.normal(0, scale, (H, shape[1]))
+            params[f"{l}.weight_hh"] = rng.normal(0, scale, (H, H))
+            if layer.bias == "per_unit":
+                params[f"{l}.bias_ih"] = rng.normal(0, scale, H)
+                params[f"{l}.bias_hh"] = rng.normal(0, scale, H)
+            shape = (H,) if layer.output == "last" else (shape[0], H)
     return params

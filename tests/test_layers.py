@@ -48,6 +48,13 @@ CORPUS = {
                       '"leaky_relu"'}, {**CONV, "filters": 1, "kernel": 2, "bias":
                       '"per_unit"'}, {"kind": '"avgpool"', "size": 3},
                       {"kind": '"flatten"'}, {"units": 1}),
+    "rnn_last_T4": spec("[4, 2]", {"kind": '"rnn"', "units": 3, "bias": '"per_unit"'},
+                        {"units": 1}),
+    "rnn_all_T4": spec("[4, 2]", {"kind": '"rnn"', "units": 2, "output": '"all"'},
+                       {"kind": '"flatten"'}, {"units": 2, "bias": '"per_unit"'},
+                       loss="softmax_ce"),
+    "rnn_T1": spec("[1, 3]", {"kind": '"rnn"', "units": 2, "bias": '"per_unit"'},
+                   {"units": 1}),
 }
 
 
@@ -69,7 +76,9 @@ def test_agrees_with_reference_and_finite_differences(name, n):
         assert set(r) == set(g.tensors)
         r, fd = from_tensors(g, r), from_tensors(g, fd)
         keys = list(g.params)
-        a = [derived[k] for k in keys]
+        unused = [k for k in keys if k not in derived]  # no path to the loss: 0
+        assert all(r[k] == 0 and abs(fd[k]) < 1e-9 for k in unused)
+        a = [derived.get(k, 0.0) for k in keys]
         assert normalized_error(a, [r[k] for k in keys]) < 1e-10
         assert normalized_error(a, [fd[k] for k in keys]) < 1e-6
 
@@ -98,7 +107,7 @@ def test_maxpool_tie_goes_to_the_first_in_row_major_order():
     tensors = {"1.weight": np.ones((1, 2, 1, 1)), "4.weight": np.ones((1, 1))}
     X = np.array([[1.0, 0.0, 0.0, 1.0]])
     loss, grads = evaluate(d, Values(X, [[0.0]], from_tensors(g, tensors)))
-    derived = to_tensors(g, grads)
+    derived = to_tensors(g, grads, 0.0)
     assert loss == 1.0
     assert derived["1.weight"].reshape(-1).tolist() == [2.0, 0.0]
     _, r = ref.backward(net, tensors, X.reshape(1, 2, 1, 2), np.array([[0.0]]))
@@ -114,7 +123,19 @@ def test_pytorch_layouts():
     assert g.latex["K1_2_1_3_2"] == "K^{[1]}_{2,1,3,2}"
 
 
-@pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d"])
+def test_bptt_weight_hh_is_a_sum_over_time_steps():
+    """T = 4 steps, h_0 = 0: W_hh acts at steps 2, 3, 4, so each of its entries has 3 uses
+    and its gradient is a sum of 3 terms; W_ih acts at all 4 steps."""
+    d = derive(build_graph(CORPUS["rnn_last_T4"]))
+    assert d.graph.tensors["1.weight_hh"].shape == (3, 3)
+    assert d.graph.tensors["1.weight_ih"].shape == (3, 2)
+    assert len(d.gradients["V1_2_3"].terms) == 3
+    assert len(d.gradients["U1_1_2"].terms) == 4
+    assert set(d.graph.tensors) == {"1.weight_ih", "1.weight_hh", "1.bias_ih", "1.bias_hh",
+                                    "2.weight"}
+
+
+@pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d", "rnn_last_T4"])
 def test_verify_proves_each_kind(name):
     report = check_gradients(derive(build_graph(CORPUS[name])), points=1, batch=3)
     assert report.ok, report.failures

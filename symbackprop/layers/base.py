@@ -75,17 +75,18 @@ class Builder:
         self.tensors[f"{layer}.{name}"] = keys
         return keys
 
-    def linear(self, k: str, latex: str, terms, bias: str | None, op: str):
+    def linear(self, k: str, latex: str, terms, bias, op: str):
         """k = Σ a·w (+ b): a sum of products with its local derivatives as coefficients
-        (∂/∂a = w, ∂/∂w = a, ∂/∂b = 1), as a dense unit is built."""
+        (∂/∂a = w, ∂/∂w = a, ∂/∂b = 1), as a dense unit is built. ``bias``: a key, a
+        tuple of keys (an rnn's two biases) or None."""
         S = self.sym
         inputs = [a for a, _ in terms] + [w for _, w in terms]
         coeffs = [(a, S(w)) for a, w in terms] + [(w, S(a)) for a, w in terms]
         expr = sp.Add(*[S(a) * S(w) for a, w in terms])
-        if bias is not None:
-            inputs.append(bias)
-            coeffs.append((bias, sp.Integer(1)))
-            expr += S(bias)
+        for b in (() if bias is None else (bias,) if isinstance(bias, str) else bias):
+            inputs.append(b)
+            coeffs.append((b, sp.Integer(1)))
+            expr += S(b)
         self.add(k, latex, op, inputs, expr, coeffs=coeffs)
 
     def activate(self, z: np.ndarray, activation: str, layer: int, base: str = "h"):

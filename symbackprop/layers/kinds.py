@@ -6,6 +6,7 @@ from .conv import Conv
 from .dense import Dense
 from .flatten import Flatten
 from .pool import Pool
+from .rnn import RNN
 
 KINDS = {
     "dense": Dense.read,
@@ -14,4 +15,5 @@ KINDS = {
     "maxpool": Pool.reader("maxpool"),
     "avgpool": Pool.reader("avgpool"),
     "flatten": Flatten.read,
+    "rnn": RNN.read,
 }

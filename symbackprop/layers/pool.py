@@ -76,6 +76,7 @@ def _first_max(S, window, n):
     """1 where window[n] is the first largest entry in row-major order, else 0: strictly
     above the entries before it, at least the entries after it."""
     a = S(window[n])
-    cond = sp.And(*[a > S(w) for w in window[:n]], *[a >= S(w) for w in window[n + 1:]],
+    cond = sp.And(*[sp.StrictGreaterThan(a, S(w), evaluate=False) for w in window[:n]],
+                  *[sp.GreaterThan(a, S(w), evaluate=False) for w in window[n + 1:]],
                   evaluate=False)
     return sp.Piecewise((sp.Integer(1), cond), (sp.Integer(0), True), evaluate=False)

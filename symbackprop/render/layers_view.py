@@ -16,9 +16,10 @@ from .views import LOSS_NAMES, Notation, StepViews, verification_view
 
 # Each kind's page fragment (templates/<format>/_layer_<family>.*.j2).
 FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
-            "flatten": "flatten", "dense": "dense"}
+            "flatten": "flatten", "dense": "dense", "rnn": "rnn"}
 # The symbol of each parameter tensor on the page.
-SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W"}
+SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
+          ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c"}
 
 
 def shape_text(shape) -> str:
@@ -131,8 +132,8 @@ def tensor_diagram(net) -> dict:
     for shape, label in zip(shapes, labels):
         if len(shape) == 3:
             c, h, w = shape
-        elif len(shape) == 2:
-            c, h, w = shape[0], 1, shape[1]
+        elif len(shape) == 2:  # steps × features, channels × length: one grid
+            c, h, w = 1, shape[0], shape[1]
         else:
             c, h, w = 1, shape[0], 1
         cut = h > MAX_ROWS  # a long vector: its first MAX_ROWS cells, then "…"
