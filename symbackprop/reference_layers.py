@@ -199,6 +199,38 @@ def _rnn_backward(layer, p, l, x, hs, g, grads):
     return dx
 
 
+BN_EPS = 1e-5
+
+
+def _bn_stats(x):
+    """Per channel (axis 1) over the batch and every position: mean, biased variance."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mu = x.mean(axis=axes).reshape(shape)
+    var = ((x - mu) ** 2).mean(axis=axes).reshape(shape)
+    return axes, shape, mu, var
+
+
+def _bn_forward(p, l, x):
+    _, shape, mu, var = _bn_stats(x)
+    xhat = (x - mu) / np.sqrt(var + BN_EPS)
+    return p[f"{l}.weight"].reshape(shape) * xhat + p[f"{l}.bias"].reshape(shape)
+
+
+def _bn_backward(p, l, x, dy, grads):
+    """The compact form: with m entries per channel and x̂ = (x − μ)/√(σ² + ε),
+    dL/dx = γ/(m √(σ² + ε)) · (m dy − Σ dy − x̂ Σ dy x̂), sums over the channel's entries."""
+    axes, shape, mu, var = _bn_stats(x)
+    m = x.size // x.shape[1]
+    inv = 1 / np.sqrt(var + BN_EPS)
+    xhat = (x - mu) * inv
+    grads[f"{l}.weight"] = (dy * xhat).sum(axis=axes)
+    grads[f"{l}.bias"] = dy.sum(axis=axes)
+    s1 = dy.sum(axis=axes).reshape(shape)
+    s2 = (dy * xhat).sum(axis=axes).reshape(shape)
+    return p[f"{l}.weight"].reshape(shape) * inv / m * (m * dy - s1 - xhat * s2)
+
+
 def forward(net, params: dict, X):
     """The output (N, *out shape) and each layer's cache for ``backward``."""
     a = np.asarray(X, dtype=float).reshape((-1,) + tuple(net.shape))
@@ -226,6 +258,9 @@ def forward(net, params: dict, X):
         elif layer.kind == "rnn":
             z = _rnn_forward(params, l, x)  # every h_t, (N, T, H)
             a = z[:, -1] if layer.output == "last" else z
+        elif layer.kind == "batchnorm":
+            z = None
+            a = _bn_forward(params, l, x)
         else:
             raise ValueError(f"no reference for {layer.kind}")
         caches.append((x, z))
@@ -278,6 +313,8 @@ def backward(net, params: dict, X, T):
             g = g.reshape(x.shape)
         elif layer.kind == "rnn":
             g = _rnn_backward(layer, params, l, x, z, g, grads)
+        elif layer.kind == "batchnorm":
+            g = _bn_backward(params, l, x, g, grads)
     return value, grads
 
 
@@ -320,6 +357,9 @@ def init_params(net, rng, scale: float = 0.5) -> dict:
                                         zip(shape[1:], layer.size, layer.stride))
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
+        elif kind == "batchnorm":
+            params[f"{l}.weight"] = 1 + rng.normal(0, scale, shape[0])
+            params[f"{l}.bias"] = rng.normal(0, scale, shape[0])
         elif kind == "rnn":
             H = layer.units
             params[f"{l}.weight_ih"] = rng.normal(0, scale, (H, shape[1]))

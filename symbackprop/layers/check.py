@@ -21,15 +21,18 @@ def check_tensor_network(d, seed=0, points=3, batch=5, tol=1e-7, symbolic=True,
     report = Report(rows=[])
     step = progress or (lambda it, what, total: it)
     keys = list(d.gradients)
+    # a graph over a batch (batch norm) holds its samples in one row: one size only
+    sizes = (net.batch,) if net.coupled else (1, batch)
     for point in step(range(points), "numeric check", points):
         tensors = ref.init_params(net, rng)
         flat = from_tensors(g, tensors)
-        for n in (1, batch):
+        for n in sizes:
             at = g.sample(rng, n)
             X, T = at.inputs, at.targets
             _, derived = evaluate(d, Values(X, T, flat))
-            _, r = ref.backward(net, tensors, X.reshape((n,) + net.shape), T)
-            fd = ref.numeric_grad(net, tensors, X.reshape((n,) + net.shape), T)
+            X, T = X.reshape((n,) + net.shape), T.reshape(n, -1)
+            _, r = ref.backward(net, tensors, X, T)
+            fd = ref.numeric_grad(net, tensors, X, T)
             r, fd = from_tensors(g, r), from_tensors(g, fd)
             a = [derived[k] for k in keys]
             report.errors_ref.append(normalized_error(a, [r[k] for k in keys]))
@@ -44,7 +47,7 @@ def check_tensor_network(d, seed=0, points=3, batch=5, tol=1e-7, symbolic=True,
                 if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
                     report.failures.append(
                         MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
-            if point == 0 and n == 1:
+            if point == 0 and n == sizes[0]:
                 report.rows = [Row(k, g.latex[k], derived[k], r[k], fd[k], "skipped")
                                for k in keys]
     _prove(d, report, seed, symbolic, progress, "dL")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import fields
-from .base import ACTIVATIONS, entries, key, sub
+from .base import ACTIVATIONS, entries
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Conv:
                 if all(0 <= a < n for a, n in zip(at, x.shape[1:])):
                     terms.append((x[(c, *at)], K[(f, c, *off)]))
             idx = (f, *pos)
-            b.linear(key(f"z{l}_", idx), sub("z", idx, l), terms,
+            b.linear(b.key(f"z{l}_", idx), b.sub("z", idx, l), terms,
                      None if B is None else B[f], "conv")
-            z[idx] = key(f"z{l}_", idx)
+            z[idx] = b.key(f"z{l}_", idx)
         return b.activate(z, self.activation, l)

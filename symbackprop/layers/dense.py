@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import fields
-from .base import ACTIVATIONS, key, sub
+from .base import ACTIVATIONS
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Dense:
         z = np.empty((self.units,), dtype=object)
         for j in range(self.units):
             terms = [(x[i], W[j, i]) for i in range(len(x))]
-            b.linear(key(f"z{l}_", (j,)), sub("z", (j,), l), terms,
+            b.linear(b.key(f"z{l}_", (j,)), b.sub("z", (j,), l), terms,
                      None if B is None else B[j], "linear")
-            z[j] = key(f"z{l}_", (j,))
+            z[j] = b.key(f"z{l}_", (j,))
         return b.activate(z, self.activation, l)

@@ -13,7 +13,7 @@ import sympy as sp
 from .. import ops
 from ..dag import Graph
 from ..numeric import Values
-from .base import Builder, entries, key, sub
+from .base import Builder, entries
 from .check import check_tensor_network
 from .network import TensorNetwork
 
@@ -22,40 +22,63 @@ EXPAND_MAX_EDGES = 200
 
 
 def build_tensor_graph(net: TensorNetwork) -> Graph:
-    b = Builder()
-    x = np.empty(net.shape, dtype=object)
-    for idx in entries(net.shape):
-        x[idx] = key("x", idx)
-        b.leaf(x[idx], sub("x", idx), "input")
-    inputs = tuple(x.reshape(-1))
+    B = net.batch if net.coupled else 1  # samples in the graph
+    b = Builder(batch=B)
+    xs = []
+    for n in range(B):
+        b.sample = n
+        x = np.empty(net.shape, dtype=object)
+        for idx in entries(net.shape):
+            x[idx] = b.key("x", idx)
+            b.leaf(x[idx], b.sub("x", idx), "input")
+        xs.append(x)
+    inputs = tuple(k for x in xs for k in x.reshape(-1))
     for l, layer in enumerate(net.layers, 1):
         b.current = l
-        x = layer.build(b, l, x)
-    out = [k for k in x.reshape(-1)]
-    K = len(out)
-    softmax = net.loss == "softmax_ce"
-    y_names = ["y_{pred}"] if K == 1 else [f"y_{{pred,{k + 1}}}" for k in range(K)]
-    t_names = ["y_{true}"] if K == 1 else [f"y_{{true,{k + 1}}}" for k in range(K)]
-    targets = tuple(f"t{k + 1}" for k in range(K))
-    for t, name in zip(targets, t_names):
-        b.leaf(t, name, "target")
-    b.leaf("N", "N", "count")
+        if getattr(layer, "couples", False):
+            xs = layer.build_batch(b, l, xs)
+            continue
+        for n in range(B):
+            b.sample = n
+            xs[n] = layer.build(b, l, xs[n])
+    outs = [[k for k in x.reshape(-1)] for x in xs]
+    K = len(outs[0])
     S = b.sym
-    rewrites = {}
-    if softmax:  # y_k = softmax(z)_k; the loss is written in the z (as graph.py does)
-        denom = sp.Add(*[sp.exp(S(z)) for z in out])
-        for k, (z, name) in enumerate(zip(out, y_names)):
-            b.add(f"y{k + 1}", name, "softmax", out, sp.exp(S(z)) / denom, kind="output")
-        rewrites["L"] = {sp.exp(S(z)) / denom: S(f"y{k + 1}") for k, z in enumerate(out)}
-    else:
-        for k, name in zip(out, y_names):
-            b.nodes[k] = replace(b.nodes[k], kind="output")
-            b.latex[k] = name
+    rewrites, targets, terms = {}, [], []
     loss = ops.LOSSES[net.loss]
-    term = loss.term([S(t) for t in targets], [S(q) for q in out], S("N"))
+    for n, out in enumerate(outs):
+        mark = "" if B == 1 else f"^{{({n + 1})}}"
+        y_names = [f"y_{{pred}}{mark}"] if K == 1 else \
+            [f"y_{{pred,{k + 1}}}{mark}" for k in range(K)]
+        t_names = [f"y_{{true}}{mark}"] if K == 1 else \
+            [f"y_{{true,{k + 1}}}{mark}" for k in range(K)]
+        tag = "" if B == 1 else f"n{n + 1}_"
+        ts = [f"t{tag}{k + 1}" for k in range(K)]
+        for t, name in zip(ts, t_names):
+            b.leaf(t, name, "target")
+        targets += ts
+        if net.loss == "softmax_ce":  # y_k = softmax(z)_k; the loss is written in the z
+            denom = sp.Add(*[sp.exp(S(z)) for z in out])
+            for k, (z, name) in enumerate(zip(out, y_names)):
+                b.add(f"y{tag}{k + 1}", name, "softmax", out, sp.exp(S(z)) / denom,
+                      kind="output")
+            rewrites.setdefault("L", {}).update(
+                {sp.exp(S(z)) / denom: S(f"y{tag}{k + 1}") for k, z in enumerate(out)})
+        else:
+            for k, name in zip(out, y_names):
+                b.nodes[k] = replace(b.nodes[k], kind="output")
+                b.latex[k] = name
+        # one sample's term; over a batch in the graph, the mean is taken here
+        terms.append(loss.term([S(t) for t in ts], [S(q) for q in out],
+                               S("N") if B == 1 else sp.Integer(B)))
+    b.leaf("N", "N", "count")
     b.current = len(net.layers) + 1
+    b.sample = 0
+    total = terms[0] if B == 1 else sp.Add(*terms) / (1 if loss.has_mean else B)
     b.add("L", "E" if net.loss == "half_sse" else "L", net.loss,
-          list(targets) + out + ["N"], term, kind="loss")
+          targets + [k for out in outs for k in out] + (["N"] if B == 1 else []), total,
+          kind="loss")
+    targets = tuple(targets)
     nodes = b.nodes
     # parameters first among the leaves, as the layered front end orders them
     g = Graph(
@@ -75,7 +98,9 @@ def _example(g: Graph, net: TensorNetwork) -> Values:
     rng = np.random.default_rng(7)
     params = {k: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for k in g.params}
     X = np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
-    return Values(X, _targets(net, len(g.targets), rng, 1, rounded=True), params)
+    B = net.batch if net.coupled else 1
+    T = _targets(net, len(g.targets) // B, rng, B, rounded=True).reshape(1, -1)
+    return Values(X, T, params)
 
 
 def _targets(net, K, rng, n, rounded=False):
@@ -88,7 +113,12 @@ def _targets(net, K, rng, n, rounded=False):
 
 
 def sample(g: Graph, net: TensorNetwork, rng, n: int = 1) -> Values:
-    """A random point: parameters ~ N(0, 0.5²), n samples of inputs ~ N(0, 1), valid targets."""
+    """A random point: parameters ~ N(0, 0.5²), n samples of inputs ~ N(0, 1), valid targets.
+    A graph over a batch holds its ``net.batch`` samples in one row (``n`` is ignored)."""
     params = {k: float(v) for k, v in zip(g.params, rng.normal(0, 0.5, size=len(g.params)))}
+    if net.coupled:
+        B = net.batch
+        X = rng.normal(size=(1, len(g.inputs)))
+        return Values(X, _targets(net, len(g.targets) // B, rng, B).reshape(1, -1), params)
     X = rng.normal(size=(n, len(g.inputs)))
     return Values(X, _targets(net, len(g.targets), rng, n), params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .batchnorm import BatchNorm
 from .conv import Conv
 from .dense import Dense
 from .flatten import Flatten
@@ -16,4 +17,5 @@ KINDS = {
     "avgpool": Pool.reader("avgpool"),
     "flatten": Flatten.read,
     "rnn": RNN.read,
+    "batchnorm": BatchNorm.read,
 }

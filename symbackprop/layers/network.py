@@ -13,6 +13,7 @@ LOSSES = ("mse", "half_sse", "bce", "softmax_ce")
 # Every entry of every tensor is a scalar node: the graph stays below this many.
 MAX_NODES = 20000
 MAX_INPUT = 64
+MAX_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,12 @@ class TensorNetwork:
     notation: Notation = field(default_factory=Notation)
     title: str | None = None
     detail: str = "auto"
+    batch: int = 1  # samples in the graph: a batch norm couples them
+
+    @property
+    def coupled(self) -> bool:
+        """Built over the whole batch (a layer couples the samples)."""
+        return any(getattr(layer, "couples", False) for layer in self.layers)
 
     @property
     def inputs(self) -> int:
@@ -49,7 +56,7 @@ def is_tensor_spec(data: dict) -> bool:
 def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
     """``r``: the spec reader (``spec._Reader``), which points errors at their line."""
     r.check_keys(data, ("kind", "name", "title", "inputs", "loss", "notation", "layers",
-                        "detail"))
+                        "detail", "batch"))
     shape = data.get("inputs")
     if not isinstance(shape, list) or not 1 <= len(shape) <= 3 or any(
             isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_INPUT
@@ -91,8 +98,19 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         r.fail("title must be a string", None, "title")
+    batch = data.get("batch", 1)
+    coupled = any(getattr(layer, "couples", False) for layer in layers)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+        r.fail(f"batch = {batch!r} must be a whole number between 1 and {MAX_BATCH}",
+               None, "batch")
+    if batch != 1 and not coupled:
+        r.fail("batch only applies to a network with a batchnorm layer (the samples are "
+               "otherwise independent)", None, "batch")
+    if batch * nodes > MAX_NODES:
+        r.fail(f"batch = {batch}: the graph over the batch has too many entries (over "
+               f"{MAX_NODES} scalar nodes)", None, "batch")
     return TensorNetwork(
         name=str(data.get("name", name)), shape=tuple(shape), layers=tuple(layers),
         shapes=tuple(shapes), loss=loss, notation=r.notation(data.get("notation", {})),
-        title=title, detail=r.choice(data, "detail", ("auto", "all"), "auto"),
+        title=title, detail=r.choice(data, "detail", ("auto", "all"), "auto"), batch=batch,
     )

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from . import fields
-from .base import entries, key, sub
+from .base import entries
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Pool:
         for c, i, j in entries(out_shape):
             window = [x[c, i * self.stride[0] + u, j * self.stride[1] + v]
                       for u, v in entries(self.size)]  # row-major
-            k, idx = key(f"p{l}_", (c, i, j)), (c, i, j)
+            k, idx = b.key(f"p{l}_", (c, i, j)), (c, i, j)
             if self.kind == "maxpool":
                 # max with its tie rule: the first largest entry, as a Piecewise
                 firsts = [_first_max(S, window, n) for n in range(len(window))]
@@ -67,7 +67,7 @@ class Pool:
                 m = sp.Integer(len(window))
                 expr = sp.Add(*[S(a) for a in window]) / m
                 coeffs = [(a, 1 / m) for a in window]
-            b.add(k, sub("p", idx, l), self.kind, window, expr, coeffs=coeffs)
+            b.add(k, b.sub("p", idx, l), self.kind, window, expr, coeffs=coeffs)
             out[idx] = k
         return out
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from .. import ops
 from . import fields
-from .base import key, sub
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,8 @@ class RNN:
                     terms += [(h[t - 1, k], W_hh[j, k]) for k in range(H)]
                 if self.bias == "per_unit":
                     biases = (B_ih[j], B_hh[j])
-                b.linear(key(f"z{l}_", (t, j)), sub("z", (t, j), l), terms, biases, "rnn")
-                z[j] = key(f"z{l}_", (t, j))
+                b.linear(b.key(f"z{l}_", (t, j)), b.sub("z", (t, j), l), terms, biases, "rnn")
+                z[j] = b.key(f"z{l}_", (t, j))
             h[t] = _tanh(b, z, l, t)
         return h[-1] if self.output == "last" else h
 
@@ -76,7 +75,7 @@ def _tanh(b, z, l, t):
     """h_{t,j} = tanh(z_{t,j}), named by step and unit."""
     out = np.empty(z.shape, dtype=object)
     for j, zk in enumerate(z):
-        k = key(f"h{l}_", (t, j))
-        b.add(k, sub("h", (t, j), l), "tanh", [zk], ops.FORWARD["tanh"](b.sym(zk)))
+        k = b.key(f"h{l}_", (t, j))
+        b.add(k, b.sub("h", (t, j), l), "tanh", [zk], ops.FORWARD["tanh"](b.sym(zk)))
         out[j] = k
     return out

@@ -69,7 +69,7 @@ def parse_tensor_values(data, g, where: str = "values", seed: int | None = None)
     if X.shape[1:] != net.shape:
         raise SpecError(f"inputs: expected one sample of shape {_shape(net.shape)} or a list "
                         f"of such samples, got shape {_shape(X.shape)}", where)
-    K = len(g.targets)
+    K = len(g.targets) // (net.batch if net.coupled else 1)
     T = _array(data["targets"], "targets", where)
     T = T.reshape(1, -1) if T.ndim == 1 else T
     if T.ndim != 2 or T.shape[1] != K or T.shape[0] != X.shape[0]:
@@ -114,4 +114,9 @@ def parse_tensor_values(data, g, where: str = "values", seed: int | None = None)
         rng = np.random.default_rng(seed)
         drawn = rng.normal(0, 0.5, size=len(g.params))  # one draw per parameter, in order
         params.update({k: float(v) for k, v in zip(g.params, drawn) if k in missing})
+    if net.coupled:  # a graph over a batch: its samples in one row
+        if X.shape[0] != net.batch:
+            raise SpecError(f"inputs: the network is built over a batch of {net.batch} "
+                            f"(batch norm), got {X.shape[0]} sample(s)", where)
+        return Values(X.reshape(1, -1), T.reshape(1, -1), params)
     return Values(X.reshape(X.shape[0], -1), T, params)

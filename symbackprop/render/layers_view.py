@@ -16,10 +16,11 @@ from .views import LOSS_NAMES, Notation, StepViews, verification_view
 
 # Each kind's page fragment (templates/<format>/_layer_<family>.*.j2).
 FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
-            "flatten": "flatten", "dense": "dense", "rnn": "rnn"}
+            "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm"}
 # The symbol of each parameter tensor on the page.
 SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
-          ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c"}
+          ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c",
+          ("batchnorm", "weight"): r"\gamma", ("batchnorm", "bias"): r"\beta"}
 
 
 def shape_text(shape) -> str:
@@ -99,10 +100,13 @@ def layers_view(lesson: Lesson) -> dict:
             sv = views.view(s)
             sv["tensor"] = tensor_of.get(s.wrt)
             steps.append(sv)
-    x = values.inputs[0].reshape(net.shape)
+    # one sample, or the batch a batch norm couples (its samples first: x^{(n)})
+    x = values.inputs[0].reshape((-1,) + tuple(net.shape))
+    x = x[0] if x.shape[0] == 1 else x
     return {
         "name": g.name, "title": g.title or f"Backpropagation through {g.name}",
         "input_shape": shape_text(net.shape), "layers": layers,
+        "batch": net.batch if net.coupled else 1,
         "loss": {"name": LOSS_NAMES[net.loss], "latex": g.latex[g.loss],
                  "term": f"{g.latex[g.loss]} = {n.tex(g.nodes[g.loss].expr)}",
                  "has_mean": net.loss != "half_sse"},
