@@ -21,7 +21,7 @@ def lambdify_sorted(expr: sp.Expr, cse: bool = False):
     ``fn.args`` lists them. Expressions that differ only by the names of their symbols
     (a convolution's positions, a max-pool's windows) share one compiled function."""
     args = sorted(expr.free_symbols, key=lambda s: s.name)
-    key = (_shape(expr, {s: i for i, s in enumerate(args)}), cse)
+    key = (_shape(expr, {s: i for i, s in enumerate(args)}), len(args), cse)
     core = _SHARED.get(key)
     if core is None:
         if len(_SHARED) > _SHARED_MAX:
@@ -39,9 +39,9 @@ def _shape(e, slot: dict):
     """The expression tree with each symbol replaced by its position among the sorted
     arguments: equal shapes compile to the same function (no SymPy object is built)."""
     if e.is_Symbol:
-        return slot[e]
+        return ("symbol", slot[e])
     if not e.args:
-        return e
+        return ("atom", type(e), e)  # 0 and 0.0 differ for the printer: keep the type
     return (e.func, tuple(_shape(a, slot) for a in e.args))
 
 

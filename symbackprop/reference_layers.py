@@ -231,6 +231,34 @@ def _bn_backward(p, l, x, dy, grads):
     return p[f"{l}.weight"].reshape(shape) * inv / m * (m * dy - s1 - xhat * s2)
 
 
+def _ln_forward(p, l, x):
+    """Each sample over all its entries: (a − μ)/√(σ² + ε), scaled and shifted per entry."""
+    flat = x.reshape(x.shape[0], -1)
+    mu = flat.mean(axis=1, keepdims=True)
+    var = ((flat - mu) ** 2).mean(axis=1, keepdims=True)
+    xhat = ((flat - mu) / np.sqrt(var + BN_EPS)).reshape(x.shape)
+    return p[f"{l}.weight"] * xhat + p[f"{l}.bias"]
+
+
+def _ln_backward(p, l, x, dy, grads):
+    """The compact form per sample: dL/da = (1/(m √(σ² + ε))) (m ĝ − Σ ĝ − â Σ ĝ â),
+    ĝ = γ ⊙ dy, sums over the sample's m entries."""
+    N = x.shape[0]
+    flat = x.reshape(N, -1)
+    m = flat.shape[1]
+    mu = flat.mean(axis=1, keepdims=True)
+    var = ((flat - mu) ** 2).mean(axis=1, keepdims=True)
+    inv = 1 / np.sqrt(var + BN_EPS)
+    xhat = (flat - mu) * inv
+    dyf = dy.reshape(N, -1)
+    grads[f"{l}.weight"] = (dyf * xhat).sum(axis=0).reshape(x.shape[1:])
+    grads[f"{l}.bias"] = dyf.sum(axis=0).reshape(x.shape[1:])
+    gh = dyf * p[f"{l}.weight"].reshape(1, -1)
+    dx = inv / m * (m * gh - gh.sum(axis=1, keepdims=True)
+                    - xhat * (gh * xhat).sum(axis=1, keepdims=True))
+    return dx.reshape(x.shape)
+
+
 def forward(net, params: dict, X):
     """The output (N, *out shape) and each layer's cache for ``backward``."""
     a = np.asarray(X, dtype=float).reshape((-1,) + tuple(net.shape))
@@ -261,6 +289,12 @@ def forward(net, params: dict, X):
         elif layer.kind == "batchnorm":
             z = None
             a = _bn_forward(params, l, x)
+        elif layer.kind == "layernorm":
+            z = None
+            a = _ln_forward(params, l, x)
+        elif layer.kind == "dropout":
+            z = layer.keep(x.shape[1:]) / (1 - float(layer.p))  # the fixed mask, scaled
+            a = x * z
         else:
             raise ValueError(f"no reference for {layer.kind}")
         caches.append((x, z))
@@ -315,6 +349,10 @@ def backward(net, params: dict, X, T):
             g = _rnn_backward(layer, params, l, x, z, g, grads)
         elif layer.kind == "batchnorm":
             g = _bn_backward(params, l, x, g, grads)
+        elif layer.kind == "layernorm":
+            g = _ln_backward(params, l, x, g, grads)
+        elif layer.kind == "dropout":
+            g = g * z
     return value, grads
 
 
@@ -357,6 +395,9 @@ def init_params(net, rng, scale: float = 0.5) -> dict:
                                         zip(shape[1:], layer.size, layer.stride))
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
+        elif kind == "layernorm":
+            params[f"{l}.weight"] = 1 + rng.normal(0, scale, shape)
+            params[f"{l}.bias"] = rng.normal(0, scale, shape)
         elif kind == "batchnorm":
             params[f"{l}.weight"] = 1 + rng.normal(0, scale, shape[0])
             params[f"{l}.bias"] = rng.normal(0, scale, shape[0])

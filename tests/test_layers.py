@@ -61,6 +61,12 @@ CORPUS = {
     "bn_conv_B4": spec("[1, 3, 3]", {**CONV, "filters": 2, "kernel": 2},
                        {"kind": '"batchnorm"'}, {"kind": '"flatten"'}, {"units": 1},
                        loss="half_sse", batch=4),
+    "layernorm_dropout": spec("[2, 3]", {**{"kind": '"conv1d"'}, "filters": 2, "kernel": 2},
+                              {"kind": '"layernorm"'}, {"kind": '"flatten"'},
+                              {"kind": '"dropout"', "p": 0.25, "seed": 3}, {"units": 1}),
+    "dropout_mask": spec("[4]", {"kind": '"dropout"', "p": 0.5, "mask": "[1, 0, 1, 1]"},
+                         {"units": 2, "activation": '"sigmoid"'}, {"kind": '"layernorm"'},
+                         {"units": 1}),
     "rnn_T1": spec("[1, 3]", {"kind": '"rnn"', "units": 2, "bias": '"per_unit"'},
                    {"units": 1}),
 }
@@ -219,3 +225,18 @@ def test_batchnorm_hand_arithmetic():
     got = to_tensors(g, grads, 0.0)
     assert got["2.weight"][0] == pytest.approx(2 / 1.00001, rel=1e-12)
     assert abs(got["2.bias"][0]) < 1e-12
+
+
+def test_shared_compiled_functions_keep_constants_and_arguments_apart():
+    """numeric.lambdify_sorted shares a compiled function between expressions of the same
+    shape; a constant (0) and a lone symbol, or x - y and y - x, must not share one."""
+    import sympy as sp
+
+    from symbackprop.numeric import lambdify_sorted
+
+    x, y = sp.symbols("x y", real=True)
+    assert lambdify_sorted(sp.Integer(0))() == 0
+    assert lambdify_sorted(x)(3.0) == 3.0
+    assert lambdify_sorted(x - y)(5.0, 2.0) == 3.0
+    a, b = sp.symbols("a b", real=True)
+    assert lambdify_sorted(b - a)(5.0, 2.0) == -3.0  # sorted: a = 5, b = 2

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .batchnorm import BatchNorm
 from .conv import Conv
 from .dense import Dense
+from .dropout import Dropout
 from .flatten import Flatten
+from .layernorm import LayerNorm
 from .pool import Pool
 from .rnn import RNN
 
@@ -18,4 +20,6 @@ KINDS = {
     "flatten": Flatten.read,
     "rnn": RNN.read,
     "batchnorm": BatchNorm.read,
+    "layernorm": LayerNorm.read,
+    "dropout": Dropout.read,
 }

@@ -16,11 +16,13 @@ from .views import LOSS_NAMES, Notation, StepViews, verification_view
 
 # Each kind's page fragment (templates/<format>/_layer_<family>.*.j2).
 FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
-            "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm"}
+            "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm",
+            "layernorm": "layernorm", "dropout": "dropout"}
 # The symbol of each parameter tensor on the page.
 SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
           ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c",
-          ("batchnorm", "weight"): r"\gamma", ("batchnorm", "bias"): r"\beta"}
+          ("batchnorm", "weight"): r"\gamma", ("batchnorm", "bias"): r"\beta",
+          ("layernorm", "weight"): r"\gamma", ("layernorm", "bias"): r"\beta"}
 
 
 def shape_text(shape) -> str:
