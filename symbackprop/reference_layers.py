@@ -19,6 +19,8 @@ import itertools
 
 import numpy as np
 
+from .reference_norms import bn_backward, bn_forward, ln_backward, ln_forward
+
 LEAKY = 0.01
 
 
@@ -199,66 +201,6 @@ def _rnn_backward(layer, p, l, x, hs, g, grads):
     return dx
 
 
-BN_EPS = 1e-5
-
-
-def _bn_stats(x):
-    """Per channel (axis 1) over the batch and every position: mean, biased variance."""
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    mu = x.mean(axis=axes).reshape(shape)
-    var = ((x - mu) ** 2).mean(axis=axes).reshape(shape)
-    return axes, shape, mu, var
-
-
-def _bn_forward(p, l, x):
-    _, shape, mu, var = _bn_stats(x)
-    xhat = (x - mu) / np.sqrt(var + BN_EPS)
-    return p[f"{l}.weight"].reshape(shape) * xhat + p[f"{l}.bias"].reshape(shape)
-
-
-def _bn_backward(p, l, x, dy, grads):
-    """The compact form: with m entries per channel and x̂ = (x − μ)/√(σ² + ε),
-    dL/dx = γ/(m √(σ² + ε)) · (m dy − Σ dy − x̂ Σ dy x̂), sums over the channel's entries."""
-    axes, shape, mu, var = _bn_stats(x)
-    m = x.size // x.shape[1]
-    inv = 1 / np.sqrt(var + BN_EPS)
-    xhat = (x - mu) * inv
-    grads[f"{l}.weight"] = (dy * xhat).sum(axis=axes)
-    grads[f"{l}.bias"] = dy.sum(axis=axes)
-    s1 = dy.sum(axis=axes).reshape(shape)
-    s2 = (dy * xhat).sum(axis=axes).reshape(shape)
-    return p[f"{l}.weight"].reshape(shape) * inv / m * (m * dy - s1 - xhat * s2)
-
-
-def _ln_forward(p, l, x):
-    """Each sample over all its entries: (a − μ)/√(σ² + ε), scaled and shifted per entry."""
-    flat = x.reshape(x.shape[0], -1)
-    mu = flat.mean(axis=1, keepdims=True)
-    var = ((flat - mu) ** 2).mean(axis=1, keepdims=True)
-    xhat = ((flat - mu) / np.sqrt(var + BN_EPS)).reshape(x.shape)
-    return p[f"{l}.weight"] * xhat + p[f"{l}.bias"]
-
-
-def _ln_backward(p, l, x, dy, grads):
-    """The compact form per sample: dL/da = (1/(m √(σ² + ε))) (m ĝ − Σ ĝ − â Σ ĝ â),
-    ĝ = γ ⊙ dy, sums over the sample's m entries."""
-    N = x.shape[0]
-    flat = x.reshape(N, -1)
-    m = flat.shape[1]
-    mu = flat.mean(axis=1, keepdims=True)
-    var = ((flat - mu) ** 2).mean(axis=1, keepdims=True)
-    inv = 1 / np.sqrt(var + BN_EPS)
-    xhat = (flat - mu) * inv
-    dyf = dy.reshape(N, -1)
-    grads[f"{l}.weight"] = (dyf * xhat).sum(axis=0).reshape(x.shape[1:])
-    grads[f"{l}.bias"] = dyf.sum(axis=0).reshape(x.shape[1:])
-    gh = dyf * p[f"{l}.weight"].reshape(1, -1)
-    dx = inv / m * (m * gh - gh.sum(axis=1, keepdims=True)
-                    - xhat * (gh * xhat).sum(axis=1, keepdims=True))
-    return dx.reshape(x.shape)
-
-
 def forward(net, params: dict, X):
     """The output (N, *out shape) and each layer's cache for ``backward``."""
     a = np.asarray(X, dtype=float).reshape((-1,) + tuple(net.shape))
@@ -288,10 +230,10 @@ def forward(net, params: dict, X):
             a = z[:, -1] if layer.output == "last" else z
         elif layer.kind == "batchnorm":
             z = None
-            a = _bn_forward(params, l, x)
+            a = bn_forward(params, l, x)
         elif layer.kind == "layernorm":
             z = None
-            a = _ln_forward(params, l, x)
+            a = ln_forward(params, l, x)
         elif layer.kind == "dropout":
             z = layer.keep(x.shape[1:]) / (1 - float(layer.p))  # the fixed mask, scaled
             a = x * z
@@ -348,9 +290,9 @@ def backward(net, params: dict, X, T):
         elif layer.kind == "rnn":
             g = _rnn_backward(layer, params, l, x, z, g, grads)
         elif layer.kind == "batchnorm":
-            g = _bn_backward(params, l, x, g, grads)
+            g = bn_backward(params, l, x, g, grads)
         elif layer.kind == "layernorm":
-            g = _ln_backward(params, l, x, g, grads)
+            g = ln_backward(params, l, x, g, grads)
         elif layer.kind == "dropout":
             g = g * z
     return value, grads
