@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument("spec")
     grad.add_argument("--at", required=True, metavar="VALUES.json")
     grad.add_argument("--json", action="store_true", help="print JSON")
+    grad.add_argument("--seed", type=int, default=None,
+                      help="a tensor network: fill the parameters VALUES.json leaves out")
     grad.add_argument("--lr", type=float, metavar="ETA",
                       help="also print the parameters after one gradient-descent step")
 
@@ -266,7 +268,14 @@ def cmd_grad(args) -> int:
 
     net, d = _derive(args.spec)
     g = d.graph
-    values = load_values(args.at, g)
+    if g.tensors is not None:  # a tensor network: PyTorch's layouts (layers/values.py)
+        from .layers.values import load_tensor_values
+
+        values = load_tensor_values(args.at, g, args.seed)
+    elif args.seed is not None:
+        raise SpecError("--seed fills the parameters of a tensor network only")
+    else:
+        values = load_values(args.at, g)
     # an overflow is reported below as one line, not as NumPy's warnings
     with np.errstate(all="ignore"):
         if g.layers:
@@ -278,7 +287,7 @@ def cmd_grad(args) -> int:
         else:
             loss, grads = evaluate(d, values)
     # a graph spec's names are the user's own (w0, x0); a network's are the page's
-    name = (lambda k: g.latex[k]) if g.layers else (lambda k: k)
+    name = (lambda k: k) if g.loss_name is None else (lambda k: g.latex[k])
     if args.lr is not None and not math.isfinite(args.lr):
         raise SpecError(f"--lr {args.lr}: the learning rate must be a finite number")
     out = {"loss": loss, "gradients": {name(k): v for k, v in grads.items()}}
@@ -291,6 +300,12 @@ def cmd_grad(args) -> int:
                         f"finite number at these values (overflow or a value outside the "
                         f"domain); {len(bad)} value{'s' if len(bad) > 1 else ''} not finite",
                         str(args.at))
+    if g.tensors is not None:  # the same both ways, and what was used, to reproduce the run
+        from .layers.tensors import to_tensors
+
+        out["tensor_gradients"] = {k: v.tolist() for k, v in to_tensors(g, grads, 0.0).items()}
+        out["params"] = {g.latex[k]: values.params[k] for k in g.params}
+        out["tensors"] = {k: v.tolist() for k, v in to_tensors(g, values.params).items()}
     if args.json:
         print(json.dumps(out, indent=2, allow_nan=False))
         return 0

@@ -63,6 +63,11 @@ class Graph:
     expandable: bool = True
     # local rewrites applied to derivatives of a node: exp(z_k)/Σ exp(z_j) -> y_k
     rewrites: dict[str, dict] = field(default_factory=dict)
+    # a tensor network (``layers/``): "<layer>.<PyTorch name>" -> array of parameter keys,
+    # each computed node's layer, and its own numeric check (d, **options) -> verify.Report
+    tensors: dict | None = None
+    layer_of: dict = field(default_factory=dict)
+    oracle: Callable | None = None
     _flat: dict = field(default_factory=dict, repr=False)
     _fns: dict = field(default_factory=dict, repr=False)  # lambdified node definitions
 

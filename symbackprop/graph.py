@@ -11,6 +11,7 @@ import sympy as sp
 from . import naming, ops
 from .dag import Graph, Node
 from .formula_graph import build_formula_graph
+from .layers.graph import build_tensor_graph
 from .naming import Quantity
 from .numeric import Values
 from .errors import SpecError
@@ -167,4 +168,5 @@ def _sample(net: Network, table, rng, n: int = 1) -> Values:
     return Values(X, T, {keys[k]: v for k, v in params.items()})
 
 
-FRONT_ENDS = {"Network": _build_layered, "FormulaGraph": build_formula_graph}
+FRONT_ENDS = {"Network": _build_layered, "FormulaGraph": build_formula_graph,
+              "TensorNetwork": build_tensor_graph}

@@ -18,11 +18,36 @@ MODULES = [ops.NUMPY, "numpy"]
 
 def lambdify_sorted(expr: sp.Expr, cse: bool = False):
     """lambdify with the free symbols, sorted by name, as positional arguments;
-    ``fn.args`` lists them."""
+    ``fn.args`` lists them. Expressions that differ only by the names of their symbols
+    (a convolution's positions, a max-pool's windows) share one compiled function."""
     args = sorted(expr.free_symbols, key=lambda s: s.name)
-    fn = sp.lambdify(args, expr, modules=MODULES, cse=cse)
+    key = (_shape(expr, {s: i for i, s in enumerate(args)}), len(args), cse)
+    core = _SHARED.get(key)
+    if core is None:
+        if len(_SHARED) > _SHARED_MAX:
+            _SHARED.clear()
+        core = _SHARED[key] = sp.lambdify(args, expr, modules=MODULES, cse=cse)
+
+    def fn(*values):
+        return core(*values)
+
     fn.args = args
     return fn
+
+
+def _shape(e, slot: dict):
+    """The expression tree with each symbol replaced by its position among the sorted
+    arguments: equal shapes compile to the same function (no SymPy object is built)."""
+    if e.is_Symbol:
+        return ("symbol", slot[e])
+    if not e.args:
+        return ("atom", type(e), e)  # 0 and 0.0 differ for the printer: keep the type
+    return (e.func, tuple(_shape(a, slot) for a in e.args))
+
+
+# compiled functions by the shape of their expression (``_shape``)
+_SHARED: dict = {}
+_SHARED_MAX = 50000
 
 
 class Values:

@@ -8,6 +8,7 @@ from .lesson import Lesson, build_lesson
 from .render import flavour
 from .render.env import render
 from .render.notebook import notebook
+from .render.layers_view import layers_view
 from .render.views import lesson_view
 
 # The preset whose page is the deep-network lesson (``deep_files``).
@@ -15,6 +16,8 @@ DEEP_PRESET = "deep"
 
 
 FORMATS = ("md", "tex", "ipynb")
+# Specs whose lesson page has its own view and templates: class name -> (view, page).
+PAGES = {"TensorNetwork": (layers_view, "layers")}
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,15 @@ def lesson_files(net, seed: int = 0, templates: str | None = None,
     a complete LaTeX document, and, as asked, a notebook and a PDF."""
     output = output or Output(templates=templates)
     lesson = build_lesson(net, seed=seed, points=2, progress=output.progress)
-    view = lesson_view(lesson)
     t = output.templates
+    if type(net).__name__ in PAGES:  # a page of its own (a tensor network: layers.*.j2)
+        view_of, page = PAGES[type(net).__name__]
+        view = view_of(lesson)
+        files = {f"{net.name}.md": render("markdown", f"markdown/{page}.md.j2", view, t),
+                 f"{net.name}.svg": render("markdown", f"svg/{page}.svg.j2", view, t),
+                 f"{net.name}.tex": render("latex", f"latex/{page}.tex.j2", view, t)}
+        return finish(files, net.name, lesson, output)
+    view = lesson_view(lesson)
     files = {
         f"{net.name}.md": render("markdown", "markdown/lesson.md.j2", view, t),
         f"{net.name}.svg": render("markdown", "svg/network.svg.j2", view, t),

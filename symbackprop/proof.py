@@ -133,7 +133,8 @@ def _zero_at_points(diff, scale_of, seed: int, g) -> bool:
     rnd = random.Random(seed)
     n = g.symbols.get("N")
     for _ in range(3):
-        point = {s: sp.Rational(rnd.randint(-900, 900) or 1, 1000) for s in diff.free_symbols}
+        point = {s: sp.Rational(rnd.randint(-900, 900) or 1, 1000)
+                 for s in diff.free_symbols | scale_of.free_symbols}
         if n is not None and n in point:
             point[n] = sp.Integer(rnd.randint(1, 9))
         value = sp.N(diff.xreplace(point), 30)
@@ -151,10 +152,33 @@ def local_problem(d: Derivation, seed: int = 0, step=None) -> str:
     rule's shape; else what is wrong, e.g. "local dh_1/dz_1"."""
     step = step or (lambda it, what, total: it)
     items = sorted(d.locals.items())
+    proven, renamings = set(), {}  # a pattern repeated by weight sharing is proven once
     for (c, v), loc in step(items, "local derivatives", len(items)):
+        shape = pattern(d.graph, loc, renamings)
+        if shape in proven:
+            continue
         if not local_equal(d.graph, loc, seed):
             return f"local d{c}/d{v}"
+        proven.add(shape)
     return structure_problem(d)
+
+
+def pattern(g, loc: Local, renamings: dict) -> tuple:
+    """The local derivative with its node's inputs renamed by position (and the node
+    itself as one name): two locals with the same pattern (compared as SymPy trees) are
+    the same statement up to a one-to-one renaming of symbols, so proving one proves the
+    other (a convolution's positions, a max-pool's windows). ``renamings`` keeps each
+    node's renaming and renamed definition."""
+    if loc.of not in renamings:
+        node = g.nodes[loc.of]
+        names = {g.sym(loc.of): sp.Symbol("_self", real=True)}
+        for n, k in reversed(list(enumerate(node.inputs))):
+            names[g.sym(k)] = sp.Symbol(f"_in{n}", real=True)
+        rewrites = frozenset((a.xreplace(names), b.xreplace(names))
+                             for a, b in g.rewrites.get(loc.of, {}).items())
+        renamings[loc.of] = names, (node.op, node.expr.xreplace(names), rewrites)
+    names, head = renamings[loc.of]
+    return head + (loc.expr.xreplace(names), g.nodes[loc.of].inputs.index(loc.wrt))
 
 
 def local_equal(g, loc: Local, seed: int = 0) -> bool:

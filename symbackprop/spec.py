@@ -16,6 +16,7 @@ from pathlib import Path
 from .activations import ACTIVATIONS as _ACTIVATIONS
 from .errors import SpecError
 from .formula_spec import read_graph_spec
+from .layers import is_tensor_spec, read_tensor_network
 from .losses import LOSSES as _LOSSES
 from .notation import DERIVATIVES, MEANS, NUMBERINGS, SCOPES, Notation
 
@@ -240,6 +241,8 @@ class _Reader:
         return KINDS[kind](self, data, name)
 
     def layered(self, data, name) -> Network:
+        if is_tensor_spec(data):  # layer kinds other than dense, or an input shape
+            return read_tensor_network(self, data, name)
         self.check_keys(
             data,
             ("kind", "name", "title", "inputs", "targets", "loss", "notation", "layers",
@@ -315,8 +318,8 @@ class _Reader:
     def layer(self, data, i) -> Layer:
         if not isinstance(data, dict):
             self.fail("each [[layers]] entry must be a table", "layers", None, i)
-        self.check_keys(data, ("units", "activation", "bias", "residual", "preactivations"),
-                        "layers", i, what=f"[[layers]] #{i + 1}")
+        self.check_keys(data, ("kind", "units", "activation", "bias", "residual",
+                               "preactivations"), "layers", i, what=f"[[layers]] #{i + 1}")
         if "units" not in data:
             self.fail(f"[[layers]] #{i + 1}: missing field 'units'", "layers", None, i)
         size, names = self.names(data["units"], "units", "layers", i)

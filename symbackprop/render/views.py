@@ -34,6 +34,9 @@ LOSS_NAMES = {r.name: r.title for r in LOSSES.values()}
 
 # a negative number's parentheses inside a function's own: \tanh{\left(\left(-0.22\right) \right)}
 _DOUBLE_PARENS = re.compile(r"\\left\(\\left\((-[^()]*?)\\right\)\s*\\right\)")
+# a negative number first in a bracket needs no parentheses of its own, ((-0.2) - 0.1),
+# unless a power follows: ((-0.2)^{2} + 1)
+_LEADING_NEGATIVE = re.compile(r"\\left\(\\left\((-[0-9.]+(?:e-?[0-9]+)?)\\right\)(?!\s*\^)")
 
 
 class Notation:
@@ -84,8 +87,9 @@ class Notation:
                 continue
             t = number(float(np.asarray(v).reshape(-1)[0]))
             names[s] = rf"\left({t}\right)" if t.startswith("-") else t
-        return _DOUBLE_PARENS.sub(r"\\left(\1\\right)",
-                                  LessonPrinter(names, self.prefer).doprint(expr))
+        shown = _DOUBLE_PARENS.sub(r"\\left(\1\\right)",
+                                   LessonPrinter(names, self.prefer).doprint(expr))
+        return _LEADING_NEGATIVE.sub(r"\\left(\1", shown)
 
 
 def delta_name(g, k: str) -> str:

@@ -1,0 +1,158 @@
+"""A tensor network's lesson page as plain data: its layers with their shapes and
+PyTorch parameters, one equation per layer (the first entry: the others repeat it), the
+worked example's tensors as grids, one derivation per parameter tensor and per branching
+layer (the pattern) and the rest tabled as tensors, and the verification. The page's
+prose is in ``templates/*/layers.*.j2`` and the per-kind fragments ``_layer_<kind>``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+
+from ..lesson import Lesson
+from .printer import number
+from .views import LOSS_NAMES, Notation, StepViews, verification_view
+
+# Each kind's page fragment (templates/<format>/_layer_<family>.*.j2).
+FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
+            "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm",
+            "layernorm": "layernorm", "dropout": "dropout"}
+# The symbol of each parameter tensor on the page.
+SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
+          ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c",
+          ("batchnorm", "weight"): r"\gamma", ("batchnorm", "bias"): r"\beta",
+          ("layernorm", "weight"): r"\gamma", ("layernorm", "bias"): r"\beta"}
+
+
+def shape_text(shape) -> str:
+    return r" \times ".join(str(n) for n in shape)
+
+
+def grid(values: np.ndarray) -> str:
+    """A 1-D or 2-D array as a LaTeX matrix of numbers (a row for a vector)."""
+    rows = np.atleast_2d(values)
+    body = r" \\ ".join(" & ".join(number(float(v)) for v in row) for row in rows)
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
+
+def grids(values: np.ndarray, lead: str = "") -> list[dict]:
+    """A tensor as 2-D slices, each with the indices that pick it (1-based)."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim <= 2:
+        return [{"index": lead, "grid": grid(values)}]
+    out = []
+    for i in range(values.shape[0]):
+        out += grids(values[i], f"{lead}{',' if lead else ''}{i + 1}")
+    return out
+
+
+def equation(n: Notation, k: str) -> dict:
+    """One node's definition; a max-pool prints as the max it is (its tie rule is in the
+    page's prose), not as the Piecewise that encodes the rule."""
+    g = n.g
+    node = g.nodes[k]
+    if node.op == "maxpool":
+        rhs = r"\max\left(" + ", ".join(g.latex[i] for i in node.inputs) + r"\right)"
+    else:
+        rhs = n.tex(node.expr)
+    return {"lhs": g.latex[k], "rhs": rhs}
+
+
+def layers_view(lesson: Lesson) -> dict:
+    d, g, values, env = lesson.derivation, lesson.graph, lesson.values, lesson.env
+    net = g.spec
+    n = Notation(d)
+    views = StepViews(n, env, worked=lesson.worked)
+    full = g.detail == "all"
+    # each layer's first computed node: its equation stands for the rest of the layer
+    first = {}
+    for k, layer in g.layer_of.items():
+        first.setdefault(layer, k)
+    shapes = (net.shape,) + net.shapes
+    grads = {p: views.value(s) for p, s in d.gradients.items()}
+    layers = []
+    for l, layer in enumerate(net.layers, 1):
+        params = []
+        for name, keys in g.tensors.items():
+            if name.split(".")[0] != str(l):
+                continue
+            pname = name.split(".", 1)[1]
+            params.append({
+                "key": name, "name": pname, "shape": shape_text(keys.shape),
+                "symbol": SYMBOL.get((layer.kind, pname), "b"),
+                "tensor": grids(np.vectorize(lambda k: values.params[k], otypes=[float])(keys)),
+                "grads": grids(np.vectorize(lambda k: grads.get(k, 0.0), otypes=[float])(keys)),
+            })
+        k = first.get(l)
+        layers.append({
+            "index": l, "kind": layer.kind, "fragment": FRAGMENT[layer.kind],
+            "fields": asdict(layer), "in": shape_text(shapes[l - 1]),
+            "out": shape_text(shapes[l]), "params": params,
+            "equation": equation(n, k) if k else None,
+        })
+    # the pattern: per layer, the first gradient of each parameter tensor and the first
+    # branching sum; with detail = "all", every step
+    steps, seen = [], set()
+    tensor_of = {k: name for name, keys in g.tensors.items() for k in keys.reshape(-1)}
+    for s in d.steps:
+        group = tensor_of.get(s.wrt) or ("sum", g.layer_of.get(s.wrt))
+        if full or group not in seen:
+            seen.add(group)
+            sv = views.view(s)
+            sv["tensor"] = tensor_of.get(s.wrt)
+            steps.append(sv)
+    # one sample, or the batch a batch norm couples (its samples first: x^{(n)})
+    x = values.inputs[0].reshape((-1,) + tuple(net.shape))
+    x = x[0] if x.shape[0] == 1 else x
+    return {
+        "name": g.name, "title": g.title or f"Backpropagation through {g.name}",
+        "input_shape": shape_text(net.shape), "layers": layers,
+        "batch": net.batch if net.coupled else 1,
+        "loss": {"name": LOSS_NAMES[net.loss], "latex": g.latex[g.loss],
+                 "term": f"{g.latex[g.loss]} = {n.tex(g.nodes[g.loss].expr)}",
+                 "has_mean": net.loss != "half_sse"},
+        "steps": steps, "full": full,
+        "example": {
+            "inputs": grids(x), "targets": [number(v) for v in values.targets[0]],
+            "outputs": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
+                        for k, node in g.nodes.items() if node.kind == "output"],
+            "loss": number(env[g.sym(g.loss)][0]),
+        },
+        "verification": verification_view(n, lesson.report), "partial": n.partial,
+        "n_params": len(g.params), "diagram": tensor_diagram(net),
+    }
+
+
+# The tensor diagram: each tensor drawn as a grid per channel (stacked, offset), cells of
+# CELL pixels; a vector as one column.
+CELL, GAP, SHIFT, MAX_STACK, MAX_ROWS = 9, 50, 6, 6, 12
+
+
+def tensor_diagram(net) -> dict:
+    """Layout of the tensors in the order they flow: the input, then each layer's output."""
+    stages, x = [], 20
+    shapes = (tuple(net.shape),) + tuple(net.shapes)
+    labels = ["input"] + [layer.kind for layer in net.layers]
+    height = 0
+    for shape, label in zip(shapes, labels):
+        if len(shape) == 3:
+            c, h, w = shape
+        elif len(shape) == 2:  # steps × features, channels × length: one grid
+            c, h, w = 1, shape[0], shape[1]
+        else:
+            c, h, w = 1, shape[0], 1
+        cut = h > MAX_ROWS  # a long vector: its first MAX_ROWS cells, then "…"
+        h = min(h, MAX_ROWS)
+        stack = min(c, MAX_STACK)
+        grids_ = [{"x": x + s * SHIFT, "y": 20 + s * SHIFT} for s in reversed(range(stack))]
+        width = w * CELL + (stack - 1) * SHIFT
+        stages.append({"grids": grids_, "rows": h, "cols": w, "label": label,
+                       "shape": " × ".join(str(n) for n in shape), "cx": x + width / 2,
+                       "x0": x, "x1": x + width, "more": c > MAX_STACK or cut})
+        height = max(height, h * CELL + (stack - 1) * SHIFT)
+        x += width + GAP
+    for s in stages:
+        s["mid"] = 20 + height / 2
+    return {"stages": stages, "width": x - GAP + 20, "height": height + 80, "cell": CELL,
+            "base": 20 + height}
