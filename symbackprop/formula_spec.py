@@ -163,7 +163,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
                        " earlier nodes, so the graph has no cycles")
             else:
                 msg = (f"{key} uses unknown name '{n.id}'{col}{_suggest(n.id, defined)}"
-                       f" (defined before it: {', '.join(defined)})")
+                       f" (defined before it: {listing(defined)})")
             raise SpecError(msg, where)
         defined[key] = "node"
         nodes.append((key, text))
@@ -181,7 +181,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
             msg = f"output = {output!r} is an input; it must be one of the nodes"
         else:
             msg = (f"output = {output!r} is not a node{_suggest(str(output), trees)}"
-                   f" (nodes: {', '.join(trees)})")
+                   f" (nodes: {listing(trees)})")
         r.fail(msg, None, "output")
 
     # every input must reach the output, else its derivative is silently 0
@@ -194,7 +194,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
                     todo.append(used)
     unused = [k for k in inputs if k not in seen]
     if unused:
-        r.fail(f"input{'s' if len(unused) > 1 else ''} {', '.join(map(repr, unused))} not used"
+        r.fail(f"input{'s' if len(unused) > 1 else ''} {listing(map(repr, unused))} not used"
                f" by the output {output!r}", None, "inputs")
 
     notation = data.get("notation", {})
@@ -219,7 +219,7 @@ def _example(r, data, inputs):
         r.fail("[example] must be a table", None, "example")
     r.check_keys(data, ("inputs",), "example", what="[example] of a graph spec")
     values = data.get("inputs")
-    shape = "{" + ", ".join(f"{k} = ..." for k in inputs) + "}"
+    shape = "{" + listing(f"{k} = ..." for k in inputs) + "}"
     if not isinstance(values, dict):
         r.fail(f"[example] inputs must be a table of name = number: inputs = {shape}",
                "example", "inputs" if "inputs" in data else None)

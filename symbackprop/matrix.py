@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from . import ops
 from .derive import Derivation
 from .numeric import MODULES, Values, lambdify_sorted
 

@@ -213,6 +213,18 @@ def test_a_graph_input_may_be_written_glued_or_with_underscore(tmp_path, capsys)
     assert got["updated"] == {"x_0": 3 + 6.0, "w0": -2 - 4.5}
 
 
+def test_an_exact_name_wins_and_an_ambiguous_spelling_is_refused(tmp_path, capsys):
+    spec = write(tmp_path, 'kind = "graph"\ninputs = ["x1", "x_1"]\noutput = "f"\n'
+                           '[nodes]\nf = "x1 * x_1 * x_1"\n')
+    at = write(tmp_path, json.dumps({"inputs": {"x1": 2, "x_1": 3}}), "v.json")
+    code, out, _ = run(capsys, "grad", spec, "--at", at, "--json")
+    assert code == 0  # f = a b²: df/da = b² = 9, df/db = 2 a b = 12
+    assert json.loads(out)["gradients"] == {"x1": 9.0, "x_1": 12.0}
+    at.write_text(json.dumps({"inputs": {"x_{1}": 2, "x1": 3}}))
+    err = one_line_error(capsys, "grad", spec, "--at", at)
+    assert "'x_{1}' could mean any of x1, x_1" in err
+
+
 def test_errors_list_at_most_a_dozen_names(tmp_path, capsys):
     at = write(tmp_path, json.dumps({"inputs": [0.1] * 8, "targets": [0.0],
                                      "params": {"w_1^{[1]}": 1}}), "v.json")
@@ -326,6 +338,8 @@ BAD_SPECS = {
     "a graph's name with a folder": ('kind = "graph"\nname = "../x"\ninputs = ["x"]\n'
                                      'output = "f"\n[nodes]\nf = "x * x"\n',
                                      "must be a plain file name stem"),
+    "a long unknown field": ("x" * 500 + " = 1\n", "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (500 "
+                             "characters) in top level"),
     "a hidden name": ('name = ".x"\ninputs = 1\n[[layers]]\nunits = 1\n',
                       "must be a plain file name stem"),
     "a name with a separator": ('name = "a\\\\b"\ninputs = 1\n[[layers]]\nunits = 1\n',

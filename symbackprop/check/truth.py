@@ -19,7 +19,6 @@ from functools import cached_property, lru_cache
 import numpy as np
 import sympy as sp
 
-from .. import ops
 from ..graph import build_graph
 from ..naming import canonical_latex
 from .numbers import Evaluator
