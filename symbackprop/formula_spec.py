@@ -47,6 +47,7 @@ class FormulaGraph:
     example: tuple[tuple[str, float], ...] | None = None  # (input name, value)
     notation: Notation = field(default_factory=Notation)
     detail: str = "auto"
+    where: tuple[tuple[str, str], ...] = ()  # (node, file:line) for errors found later
 
     @property
     def loss(self):
@@ -141,9 +142,10 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         r.fail(f"too many inputs and nodes ({len(inputs) + len(raw)}; limit {MAX_NAMES})",
                "nodes")
     defined = {k: "input" for k in inputs}
-    nodes, trees = [], {}
+    nodes, trees, places = [], {}, []
     for key, text in raw.items():
         where = r.where("nodes", key)
+        places.append((key, where))
         _check_name(r, key, "nodes", key, "node")
         if key in defined:
             r.fail(f"node '{key}' has the name of an input", "nodes", key)
@@ -208,7 +210,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         name=r.stem(data, name), inputs=tuple(inputs), output=output,
         nodes=tuple(nodes), title=title, example=_example(r, data.get("example"), inputs),
         notation=r.notation(notation),
-        detail=r.choice(data, "detail", ("auto", "all"), "auto"),
+        detail=r.choice(data, "detail", ("auto", "all"), "auto"), where=tuple(places),
     )
 
 

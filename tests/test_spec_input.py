@@ -315,7 +315,7 @@ BAD_SPECS = {
     "graph output a list": ('kind = "graph"\ninputs = ["x"]\noutput = ["f"]\n'
                             '[nodes]\nf = "x * x"\n', "output must be the name of one node"),
     "log(0)": ('kind = "graph"\ninputs = ["x"]\noutput = "f"\n[nodes]\nf = "log(0) * x"\n',
-               "has no finite real value: it contains log(0)"),
+               "net.toml:5: f = 'log(0) * x' has no finite real value: it contains log(0)"),
     "sqrt(-1)": ('kind = "graph"\ninputs = ["x"]\noutput = "f"\n[nodes]\nf = "sqrt(-1) * x"\n',
                  "the square root of a negative number"),
     "^^ in a name": ('inputs = ["x^^5cinput"]\n[[layers]]\nunits = 1\n', "but not ^^"),
