@@ -37,6 +37,13 @@ def named_inputs(n: int, length: int = 3) -> str:
     return f'inputs = [{names}]\nloss = "mse"\n[[layers]]\nunits = 1\n'
 
 
+def graph_branching(nodes: int) -> str:
+    """n_i = n_{i-1} + n_{i-2}: every node used twice, so every gradient is a cited sum."""
+    body = "".join(f'n{i} = "n{i - 1} + n{i - 2}"\n' for i in range(2, nodes))
+    return (f'kind = "graph"\ninputs = ["x"]\noutput = "n{nodes - 1}"\n[nodes]\n'
+            f'n0 = "x * x"\nn1 = "n0 * x"\n{body}')
+
+
 def graph_chain(nodes: int) -> str:
     body = "".join(f'n{i} = "n{i - 1} * x + 1"\n' for i in range(1, nodes))
     return (f'kind = "graph"\ninputs = ["x"]\noutput = "n{nodes - 1}"\n[nodes]\n'
@@ -51,6 +58,7 @@ CASES = {
     "name of 40 characters": named_inputs(1, 40),
     "name of 100,000 characters": named_inputs(1, 100_000),
     "graph of 200 nodes": graph_chain(200), "graph of 499 nodes": graph_chain(499),
+    "branching graph of 400 nodes": graph_branching(400),
 }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .dag import Graph
+from .sizes import cited_order
 from .steps import Chain, Cite, Delta, Local, Step, Sum, grad_symbol
 
 # Products with more operations than this are left as written, not simplified.
@@ -112,52 +113,72 @@ def derive(graph: Graph) -> Derivation:
         return path_memo[todo[0]] if todo else path_memo[v]
 
     def factor(ref) -> Step:
-        if ref[0] == "sum":
-            s = delta(ref[1])
-            return Cite(loss, ref[1], s)
+        if ref[0] == "sum":  # built before the chain that cites it
+            return Cite(loss, ref[1], d.deltas[ref[1]])
         f = local(ref[1], ref[2])
         if f in presented:
             return Cite(f.of, f.wrt, f)
         presented.add(f)
         return f
 
-    def chain(refs: list, target: str, kind=Chain) -> Chain:
+    # chain, delta and gradient call each other as deep as the graph branches (a graph
+    # spec of 500 nodes): they are generators that yield the call they need, run by
+    # ``_run`` on an explicit stack, in the order plain recursion would take.
+    def chain(refs: list, target: str, kind=Chain):
         for ref in refs:  # branching sums this chain cites come first on the page
             if ref[0] == "sum":
-                delta(ref[1])
+                yield delta(ref[1])
         factors = tuple(factor(r) for r in refs)
         product = sp.Mul(*[_named(f) for f in factors])
         return kind(loss, target, factors, product, tidy(product))
 
-    def delta(v: str) -> Sum:
+    def delta(v: str):
         """dL/dv for a named node: for several consumers a sum over the paths through
         each; for one (a unit's z) its δ, one chain."""
         if v not in d.deltas and len(cons[v]) == 1:
             c = cons[v][0]
-            d.deltas[v] = s = chain(path(c) + [("local", c, v)], v, Delta)
+            s = yield chain(path(c) + [("local", c, v)], v, Delta)
+            d.deltas[v] = s
             d.steps.append(s)
         if v not in d.deltas:
-            terms = tuple(chain(path(c) + [("local", c, v)], v) for c in cons[v])
-            d.deltas[v] = s = Sum(loss, v, terms, sp.Add(*[t.expr for t in terms]))
+            terms = []
+            for c in cons[v]:
+                terms.append((yield chain(path(c) + [("local", c, v)], v)))
+            d.deltas[v] = s = Sum(loss, v, tuple(terms), sp.Add(*[t.expr for t in terms]))
             d.steps.append(s)
         return d.deltas[v]
 
-    def gradient(p: str) -> Step:
+    def gradient(p: str):
         if len(cons[p]) == 1:
             c = cons[p][0]
-            return chain(path(c) + [("local", c, p)], p)
-        terms = tuple(chain(path(c) + [("local", c, p)], p) for c in cons[p])
-        return Sum(loss, p, terms, sp.Add(*[t.expr for t in terms]))
+            return (yield chain(path(c) + [("local", c, p)], p))
+        terms = []
+        for c in cons[p]:
+            terms.append((yield chain(path(c) + [("local", c, p)], p)))
+        return Sum(loss, p, tuple(terms), sp.Add(*[t.expr for t in terms]))
 
     lv = levels(graph)
     params = [p for p in graph.params if cons[p]]
     order = sorted(params, key=lambda p: -max(lv[c] for c in cons[p]))
     for p in order:
-        step = gradient(p)
+        step = _run(gradient(p))
         d.steps.append(step)
         d.gradients[p] = step
     d.gradients = {p: d.gradients[p] for p in graph.params if p in d.gradients}
     return d
+
+
+def _run(call):
+    """The value of a generator that yields the generators it calls (a trampoline)."""
+    stack, value = [call], None
+    while stack:
+        try:
+            stack.append(stack[-1].send(value))
+            value = None
+        except StopIteration as done:
+            stack.pop()
+            value = done.value
+    return value
 
 
 def _named(f: Step) -> sp.Expr:
@@ -173,19 +194,12 @@ def expanded(d: Derivation, step: Step) -> sp.Expr:
     g = d.graph
     memo: dict = {}
 
-    def expand_expr(e):
-        subs = {}
-        for s in e.free_symbols:
-            name = s.name
-            if name in g.nodes:
-                subs[s] = g.flat(name)
-            else:  # a grad symbol: of__dwrt
-                wrt = name.split("__d", 1)[1]
-                if wrt not in memo:
-                    memo[wrt] = expand_expr(d.deltas[wrt].expr)
-                subs[s] = memo[wrt]
-        return e.xreplace(subs)
+    def expand_expr(e):  # every cited gradient e needs is in memo
+        return e.xreplace({s: g.flat(s.name) if s.name in g.nodes
+                           else memo[s.name.split("__d", 1)[1]] for s in e.free_symbols})
 
+    for wrt in cited_order(d, step.expr):
+        memo[wrt] = expand_expr(d.deltas[wrt].expr)
     return expand_expr(step.expr)
 
 

@@ -26,7 +26,7 @@ def build_formula_graph(net: FormulaGraph) -> Graph:
         expr = to_sympy(tree, symbols, ops.FUNCTIONS, where=key)
         if expr.has(sp.zoo, sp.nan, sp.oo, sp.I):  # log(0) * x, sqrt(-1) * x
             raise SpecError(f"{key} = {texts[key]!r} has no finite real value: it contains "
-                            f"{_bad(expr)}", f"node {key}")
+                            f"{_bad(expr)}", dict(net.where).get(key, f"node {key}"))
         kind = "output" if key == net.output else "node"
         nodes[key] = Node(key, "formula", tuple(sorted(names(tree))), expr, kind)
         symbols[key] = sp.Symbol(key, real=True)

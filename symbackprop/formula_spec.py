@@ -47,6 +47,7 @@ class FormulaGraph:
     example: tuple[tuple[str, float], ...] | None = None  # (input name, value)
     notation: Notation = field(default_factory=Notation)
     detail: str = "auto"
+    where: tuple[tuple[str, str], ...] = ()  # (node, file:line) for errors found later
 
     @property
     def loss(self):
@@ -144,9 +145,10 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         r.fail(f"too many inputs and nodes ({len(inputs) + len(raw)}; limit {MAX_NAMES})",
                "nodes")
     defined = {k: "input" for k in inputs}
-    nodes, trees = [], {}
+    nodes, trees, places = [], {}, []
     for key, text in raw.items():
         where = r.where("nodes", key)
+        places.append((key, where))
         _check_name(r, key, "nodes", key, "node")
         if key in defined:
             r.fail(f"node '{key}' has the name of an input", "nodes", key)
@@ -167,7 +169,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
                        " earlier nodes, so the graph has no cycles")
             else:
                 msg = (f"{key} uses unknown name '{n.id}'{col}{_suggest(n.id, defined)}"
-                       f" (defined before it: {', '.join(defined)})")
+                       f" (defined before it: {listing(defined)})")
             raise SpecError(msg, where)
         defined[key] = "node"
         nodes.append((key, text))
@@ -185,7 +187,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
             msg = f"output = {output!r} is an input; it must be one of the nodes"
         else:
             msg = (f"output = {output!r} is not a node{_suggest(str(output), trees)}"
-                   f" (nodes: {', '.join(trees)})")
+                   f" (nodes: {listing(trees)})")
         r.fail(msg, None, "output")
 
     # every input must reach the output, else its derivative is silently 0
@@ -198,7 +200,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
                     todo.append(used)
     unused = [k for k in inputs if k not in seen]
     if unused:
-        r.fail(f"input{'s' if len(unused) > 1 else ''} {', '.join(map(repr, unused))} not used"
+        r.fail(f"input{'s' if len(unused) > 1 else ''} {listing(map(repr, unused))} not used"
                f" by the output {output!r}", None, "inputs")
 
     notation = data.get("notation", {})
@@ -212,7 +214,7 @@ def read_graph_spec(r, data, name) -> FormulaGraph:
         name=r.stem(data, name), inputs=tuple(inputs), output=output,
         nodes=tuple(nodes), title=title, example=_example(r, data.get("example"), inputs),
         notation=r.notation(notation),
-        detail=r.choice(data, "detail", ("auto", "all"), "auto"),
+        detail=r.choice(data, "detail", ("auto", "all"), "auto"), where=tuple(places),
     )
 
 
@@ -223,7 +225,7 @@ def _example(r, data, inputs):
         r.fail("[example] must be a table", None, "example")
     r.check_keys(data, ("inputs",), "example", what="[example] of a graph spec")
     values = data.get("inputs")
-    shape = "{" + ", ".join(f"{k} = ..." for k in inputs) + "}"
+    shape = "{" + listing(f"{k} = ..." for k in inputs) + "}"
     if not isinstance(values, dict):
         r.fail(f"[example] inputs must be a table of name = number: inputs = {shape}",
                "example", "inputs" if "inputs" in data else None)

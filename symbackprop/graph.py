@@ -121,7 +121,8 @@ EXPAND_MAX_EDGES = 200
 
 
 def _example(net: Network, table) -> tuple[Values, tuple[str, ...]]:
-    """The worked example and the keys of the parameters it seeded. The spec's [example]
+    """The worked example and the keys it seeded (the inputs and targets too when the spec
+    has no [example]). The spec's [example]
     is kept as given (inputs, targets, every parameter it names, in any spelling the
     names allow); parameters it does not name are seeded round numbers, never 0 (a zero
     weight or input makes whole rows of gradients trivially 0)."""
@@ -137,7 +138,7 @@ def _example(net: Network, table) -> tuple[Values, tuple[str, ...]]:
         T = np.round(rng.uniform(-1, 1, size=(1, len(table.targets))), 1)
     ex = net.example
     if ex is None:  # the inputs and targets are seeded too
-        return Values(X, T, seeded), table_keys(table) + tuple(seeded)
+        return Values(X, T, seeded), _io_keys(table) + tuple(seeded)
     given = resolve(dict(ex.params), parameter_spellings(table), ex.where, "[example] params")
     if net.loss == "softmax_ce" and abs(sum(ex.targets) - 1) > 1e-9:
         raise SpecError(f"[example] targets must sum to 1 for softmax_ce (one-hot or a "
@@ -146,7 +147,7 @@ def _example(net: Network, table) -> tuple[Values, tuple[str, ...]]:
     return Values([ex.inputs], [ex.targets], params), tuple(k for k in seeded if k not in given)
 
 
-def table_keys(table) -> tuple[str, ...]:
+def _io_keys(table) -> tuple[str, ...]:
     return tuple(q.key for q in table.inputs + table.targets)
 
 

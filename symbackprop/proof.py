@@ -214,7 +214,9 @@ def structure_problem(d: Derivation) -> str:
     consumer of its node (among the nodes the loss depends on), each ending on the edge
     from that consumer. Else which step breaks it."""
     check = _Structure(d)
-    steps = list(d.gradients.values()) + list(d.deltas.values())
+    # the sums first, in the order they were derived (each after those it cites), so a
+    # cited sum is already checked and the check never nests deeper than one step
+    steps = list(d.deltas.values()) + list(d.gradients.values())
     return next((p for s in steps if (p := check(s))), "")
 
 

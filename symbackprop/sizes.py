@@ -24,18 +24,12 @@ def expanded_size(d, step) -> int:
     flat = flat_sizes(g)
     memo: dict[str, int] = {}
 
-    def size(expr) -> int:
-        leaves = {}
-        for s in expr.free_symbols:
-            if s.name in g.nodes:
-                leaves[s] = flat[s.name]
-            else:  # a grad symbol d<of>__d<wrt>
-                wrt = s.name.split("__d", 1)[1]
-                if wrt not in memo:
-                    memo[wrt] = size(d.deltas[wrt].expr)
-                leaves[s] = memo[wrt]
-        return tree_size(expr, leaves)
+    def size(expr) -> int:  # every cited gradient expr needs is in memo
+        return tree_size(expr, {s: flat[s.name] if s.name in g.nodes
+                                else memo[s.name.split("__d", 1)[1]] for s in expr.free_symbols})
 
+    for wrt in cited_order(d, step.expr):  # deepest first, without recursion
+        memo[wrt] = size(d.deltas[wrt].expr)
     return size(step.expr)
 
 
@@ -73,3 +67,28 @@ def flat_depths(g) -> dict[str, int]:
                 stack.extend((a, above + 1) for a in e.args)
         depths[k] = deepest
     return depths
+
+
+def cited_order(d, expr) -> list[str]:
+    """The nodes whose gradients (dL/dv) ``expr`` cites, directly or through their sums,
+    each after those its own sum cites: an explicit stack, since a chain of graph nodes
+    is as deep as the user makes it."""
+    g = d.graph
+
+    def cites(e):
+        return [s.name.split("__d", 1)[1] for s in e.free_symbols if s.name not in g.nodes]
+
+    order, done = [], set()
+    stack = [(w, False) for w in cites(expr)]
+    while stack:
+        wrt, ready = stack.pop()
+        if wrt in done:
+            continue
+        todo = [w for w in cites(d.deltas[wrt].expr) if w not in done]
+        if ready or not todo:
+            done.add(wrt)
+            order.append(wrt)
+        else:
+            stack.append((wrt, True))
+            stack.extend((w, False) for w in todo)
+    return order

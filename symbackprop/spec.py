@@ -19,6 +19,7 @@ from .formula_spec import read_graph_spec
 from .layers import is_tensor_spec, read_tensor_network
 from .losses import LOSSES as _LOSSES
 from .notation import DERIVATIVES, MEANS, NUMBERINGS, SCOPES, Notation
+from .spelling import quoted
 
 ACTIVATIONS = tuple(_ACTIVATIONS)  # the registries' names, in their order
 LOSSES = tuple(_LOSSES)
@@ -169,7 +170,8 @@ class _Reader:
         for key in data:
             if key not in allowed:
                 self.fail(
-                    f"unknown field {key!r} in {what}; expected one of: {', '.join(allowed)}",
+                    f"unknown field {quoted(key)} in {what}; expected one of: "
+                    f"{', '.join(allowed)}",
                     table, key, index,
                 )
 
@@ -177,7 +179,7 @@ class _Reader:
         value = data.get(key, default)
         if value not in options:
             self.fail(
-                f"{key} = {value!r} is not one of: {', '.join(options)}", table, key, index
+                f"{key} = {quoted(value)} is not one of: {', '.join(options)}", table, key, index
             )
         return value
 
@@ -237,7 +239,7 @@ class _Reader:
         """The spec of the file's ``kind``: a layered network or a graph of formulas."""
         kind = data.get("kind", "layers")
         if not isinstance(kind, str) or kind not in KINDS:
-            self.fail(f"kind = {kind!r} is not one of: {', '.join(KINDS)}", None, "kind")
+            self.fail(f"kind = {quoted(kind)} is not one of: {', '.join(KINDS)}", None, "kind")
         return KINDS[kind](self, data, name)
 
     def layered(self, data, name) -> Network:

@@ -78,13 +78,14 @@ class Spellings:
             else:
                 self.ambiguous[n] = ks
         self.shown = {e.key: e.shown for e in self.entries}
-        # a name written exactly as the spec or the page writes it is that name, even
-        # where its normal form is shared (inputs x1 and x_1 of a graph)
+        # a name written exactly as the spec (its first spelling) or else the page writes
+        # it is that name, even where its normal form is shared (inputs x1 and x_1)
+        own = {e.spellings[0]: e.key for e in self.entries}
         exact: dict[str, set] = {}
         for e in self.entries:
             for form in e.spellings:
                 exact.setdefault(form, set()).add(e.key)
-        self.exact = {f: next(iter(ks)) for f, ks in exact.items() if len(ks) == 1}
+        self.exact = {f: next(iter(ks)) for f, ks in exact.items() if len(ks) == 1} | own
 
     def lookup(self, name: str) -> str | None:
         return self.exact.get(name) or self.table.get(normal(name))
@@ -130,9 +131,20 @@ def _distance(a: str | None, b: str | None) -> float:
 
 
 def quoted(name) -> str:
-    """A name in an error message: quoted, cut short when it is long."""
-    text = repr(str(name))
+    """A name (or any value a user wrote) in an error message: quoted, cut short when long."""
+    if not isinstance(name, str):
+        return _cut(name)
+    text = repr(name)
     return text if len(text) <= 42 else f"{text[:30]}...' ({len(str(name)):,} characters)"
+
+
+def _cut(value):
+    """A value too long to print whole: its text, cut (a list nested 100,000 deep)."""
+    try:
+        text = str(value)
+    except (RecursionError, ValueError):
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 40 else text[:30] + "..."
 
 
 def listing(names, limit: int = LIST_MAX) -> str:

@@ -37,11 +37,26 @@ class Step:
     named: ClassVar[bool] = False
 
     def eval(self, env: dict, cache: dict | None = None):
-        """The numeric value; ``env`` maps symbols to numbers or arrays (node values)."""
+        """The numeric value; ``env`` maps symbols to numbers or arrays (node values).
+        The steps it is made of are evaluated first, from an explicit stack: cited sums
+        nest as deep as a graph branches (a graph spec of hundreds of nodes)."""
         cache = {} if cache is None else cache
-        if self not in cache:
-            cache[self] = self._eval(env, cache)
+        stack = [(self, False)]
+        while stack:
+            step, ready = stack.pop()
+            if step in cache:
+                continue
+            parts = [p for p in step.parts() if p not in cache]
+            if ready or not parts:  # its parts are cached: _eval does not recurse
+                cache[step] = step._eval(env, cache)
+            else:
+                stack.append((step, True))
+                stack.extend((p, False) for p in parts)
         return cache[self]
+
+    def parts(self) -> tuple:
+        """The steps this one is computed from."""
+        return ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +90,9 @@ class Cite(Step):
     def _eval(self, env, cache):
         return self.step.eval(env, cache)
 
+    def parts(self):
+        return (self.step,)
+
     def __repr__(self):
         return f"Cite(d{self.of}/d{self.wrt})"
 
@@ -93,6 +111,9 @@ class Chain(Step):
         for f in self.factors:
             out = out * f.eval(env, cache)
         return out
+
+    def parts(self):
+        return self.factors
 
     def __repr__(self):
         chain = " · ".join(f"d{f.of}/d{f.wrt}" for f in self.factors)
@@ -124,6 +145,9 @@ class Sum(Step):
         for t in self.terms:
             out = out + t.eval(env, cache)
         return out
+
+    def parts(self):
+        return self.terms
 
     def __repr__(self):
         return f"Sum(d{self.of}/d{self.wrt} = {' + '.join(map(repr, self.terms))})"

@@ -18,7 +18,6 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from .. import ops
 from ..graph import build_graph
 from ..naming import canonical_latex, delta_latex
 from .numbers import Evaluator

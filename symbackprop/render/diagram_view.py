@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-import sympy as sp
 
 from ..derive import Derivation, levels
 from .printer import number

@@ -9,7 +9,6 @@ same functions as the command line; the work runs in a bounded pool of worker pr
 
 from __future__ import annotations
 
-import json
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
