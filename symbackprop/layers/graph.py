@@ -14,7 +14,6 @@ from .. import ops
 from ..dag import Graph
 from ..numeric import Values
 from .base import Builder, entries
-from .check import check_tensor_network
 from .network import TensorNetwork
 
 # A page shows each step expanded to leaves up to this many edges (as graph.py does).
@@ -87,7 +86,7 @@ def build_tensor_graph(net: TensorNetwork) -> Graph:
         loss_name=net.loss, partial=net.notation.derivative == "partial", detail=net.detail,
         mean_outside=not loss.has_mean,  # ½ SSE's E: the batch takes the terms' mean
         expandable=sum(len(n.inputs) for n in nodes.values()) <= EXPAND_MAX_EDGES,
-        tensors=dict(b.tensors), layer_of=dict(b.layer_of), oracle=check_tensor_network,
+        tensors=dict(b.tensors), layer_of=dict(b.layer_of), oracle=_oracle,
     )
     g.example = _example(g, net)
     g.sample = lambda rng, n=1: sample(g, net, rng, n)
@@ -123,3 +122,11 @@ def sample(g: Graph, net: TensorNetwork, rng, n: int = 1) -> Values:
         return Values(X, _targets(net, len(g.targets) // B, rng, B).reshape(1, -1), params)
     X = rng.normal(size=(n, len(g.inputs)))
     return Values(X, _targets(net, len(g.targets), rng, n), params)
+
+
+def _oracle(*args, **kwargs):
+    """The tensor network's numeric check (``layers/check.py``), loaded when a check runs:
+    building a graph does not load the verifier."""
+    from .check import check_tensor_network
+
+    return check_tensor_network(*args, **kwargs)
