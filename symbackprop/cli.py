@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     lesson.add_argument("--templates", metavar="DIR",
                         help="a folder of templates that override the built-in ones of the "
                              "same relative path (markdown/lesson.md.j2, latex/_step.tex.j2, ...)")
+    _notation_option(lesson, "the notation the page is written in")
     deep = lesson.add_argument_group(
         "the deep preset's page (vanishing and exploding gradients, residual connections)")
     deep.add_argument("--depth", metavar="L", help="hidden layers (default 5)")
@@ -112,6 +113,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _notation_option(parser, what: str):
+    from .profiles import STYLES
+
+    parser.add_argument("--notation", metavar="STYLE", choices=STYLES,
+                        help=f"{what} (overrides the spec's [notation] style): "
+                             + ", ".join(STYLES))
+
+
+def _style(args, net) -> str:
+    """The notation profile asked for: --notation, else the spec's [notation] style."""
+    return args.notation or getattr(getattr(net, "notation", None), "style", "lesson")
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -150,9 +164,15 @@ def cmd_lesson(args) -> int:
     if args.all:
         net = replace(net, detail="all")
     output = _output(args)
+    style = _style(args, net)
     # everything rendered before anything is written
-    files = (deep_files(net, options, seed=args.seed, output=output) if deep
-             else lesson_files(net, seed=args.seed, output=output))
+    if style != "lesson":
+        from .profile_pages import profile_files
+
+        files = profile_files(net, style, seed=args.seed, output=output)
+    else:
+        files = (deep_files(net, options, seed=args.seed, output=output) if deep
+                 else lesson_files(net, seed=args.seed, output=output))
     for path in write_all(args.output, files):
         print(path)
     return 0

@@ -15,3 +15,4 @@ class Notation:
     numbering: str = "by_input"
     scope: str = "per_layer"
     derivative: str = "d"
+    style: str = "lesson"  # a notation profile (symbackprop/profiles): whose names pages use

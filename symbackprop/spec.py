@@ -17,6 +17,7 @@ from .errors import SpecError
 from .formula_spec import read_graph_spec
 from .notation import DERIVATIVES, NUMBERINGS, SCOPES, Notation
 from .losses import LOSSES as _LOSSES
+from .profiles import STYLES
 
 ACTIVATIONS = tuple(_ACTIVATIONS)  # the registries' names, in their order
 LOSSES = tuple(_LOSSES)
@@ -242,11 +243,13 @@ class _Reader:
     def notation(self, data) -> Notation:
         if not isinstance(data, dict):
             self.fail("[notation] must be a table", None, "notation")
-        self.check_keys(data, ("numbering", "scope", "derivative"), "notation", what="[notation]")
+        self.check_keys(data, ("numbering", "scope", "derivative", "style"), "notation",
+                        what="[notation]")
         return Notation(
             numbering=self.choice(data, "numbering", NUMBERINGS, "by_input", "notation"),
             scope=self.choice(data, "scope", SCOPES, "per_layer", "notation"),
             derivative=self.choice(data, "derivative", DERIVATIVES, "d", "notation"),
+            style=self.choice(data, "style", STYLES, "lesson", "notation"),
         )
 
     def layer(self, data, i) -> Layer:
