@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE",
                        help="Markdown, LaTeX or plain-text files, or folders of them")
     check.add_argument("--json", action="store_true", help="print JSON")
+    _notation_option(check, "the notation the claims are read in (default: the spec's, "
+                            "else detected from the page's names)")
     check.add_argument("--jobs", type=int, metavar="N", help="check N files at a time (batch)")
     check.add_argument("-o", "--output", metavar="DIR",
                        help="batch: folder for the reports and summary (default check-reports/)")

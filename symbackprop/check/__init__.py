@@ -38,22 +38,49 @@ def truth_of(spec) -> Truth:
     return hit
 
 
-def check_equation(spec, text: str, *, mode: str | None = None) -> Result:
+def check_equation(spec, text: str, *, mode: str | None = None,
+                   notation: str | None = None) -> Result:
     """One equation, e.g. ``\\frac{dL}{dy_{pred}} = -\\frac{2}{N}(y_{true} - y_{pred})``
     or ``dL/dw1[1] = -2*w1[2]*x1/N*(y_true - y_pred)``."""
     text = str(text)
-    return judge_equation(truth_of(spec), text.strip(), mode=mode or mode_of(text))
+    truth = truth_of(spec)
+    if notation is not None:  # a matrix claim in a profile (issue 14)
+        out = _in_profile(truth, [text.strip()], notation, "<text>", [1])
+        if out[-1] is not None:
+            return out[-1]
+    return judge_equation(truth, text.strip(), mode=mode or mode_of(text))
 
 
-def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>") -> list[Result]:
+def _in_profile(truth, texts, notation, file, lines) -> list:
+    """Each text's Result as a matrix claim in the page's profile, or None (issue 14);
+    a first Result (line 0) says which profile was detected, when one was."""
+    from .profile_claims import session_for
+
+    session, note = session_for(truth, texts, notation)
+    out = [Result(file, 0, "", "notation", "not_checked", note)] if note else []
+    for text, line in zip(texts, lines):
+        v = session.judge(text) if session is not None else None
+        out.append(None if v is None else Result(
+            file, line, text, "matrix", v.verdict, v.message, v.counterexample, v.diagnosis))
+    return out
+
+
+def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
+               notation: str | None = None) -> list[Result]:
     truth = truth_of(spec)
     out = []
     from .extract import MAX_EQUATIONS
 
     eqs = extract(text, kind)
+    judged = [eq for eq in eqs[:MAX_EQUATIONS] if not eq.text_only]
+    in_profile = _in_profile(truth, [eq.text for eq in judged], notation, file,
+                             [eq.line for eq in judged])
+    if len(in_profile) > len(judged):
+        out.append(in_profile.pop(0))
+    matrix = {id(eq): r for eq, r in zip(judged, in_profile)}
     for eq in eqs[:MAX_EQUATIONS]:
-        out.append(judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
-                                  text_only=eq.text_only))
+        out.append(matrix.get(id(eq)) or judge_equation(
+            truth, eq.text, mode=eq.mode, file=file, line=eq.line, text_only=eq.text_only))
     if len(eqs) > MAX_EQUATIONS:
         eq = eqs[MAX_EQUATIONS]
         out.append(Result(file, eq.line, eq.text, "text", "error",
@@ -61,10 +88,10 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>") ->
     return out
 
 
-def check_file(spec, path) -> list[Result]:
+def check_file(spec, path, notation: str | None = None) -> list[Result]:
     """Every equation of a Markdown, LaTeX or plain-text file, in file order.
     Raises InputError when the file cannot be read."""
-    return check_text(spec, read(path), kind_of(path), file=str(path))
+    return check_text(spec, read(path), kind_of(path), file=str(path), notation=notation)
 
 
 __all__ = ["InputError", "Result", "Truth", "check_equation", "check_file", "check_text",

@@ -24,7 +24,7 @@ def run(args) -> int:
                 or any(Path(p).is_dir() for p in paths))
     if not is_batch:
         try:
-            results = check_file(truth, paths[0])
+            results = check_file(truth, paths[0], notation=getattr(args, "notation", None))
         except InputError as e:
             print(f"symbackprop: error: {e}", file=sys.stderr)
             return 2

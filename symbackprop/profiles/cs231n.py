@@ -9,7 +9,7 @@ PROFILE = Profile(
     source="cs231n.github.io: neural-networks-case-study, optimization-2",
     layout="rows", weight_order="in,out", mean="seed", batch="N",
     names={
-        "X": "X", "Y": "Y", "W": "W_@l", "b": "b_@l", "Z": "z_@l", "A": "h_@l",
+        "X": "X", "Y": "Y", "P": "P", "W": "W_@l", "b": "b_@l", "Z": "z_@l", "A": "h_@l",
         "Yhat": "s", "cost": "L", "dZ": "dz_@l", "dW": "dW_@l", "db": "db_@l",
         "dA": "dh_@l", "Z_out": "s", "A_out": "s", "dZ_out": "ds", "dA_out": "ds", "act": "f", "odot": r"\odot",
         "w": "W_@l[@k,@j]", "bs": "b_@l[@j]", "z": "z_@l[@j]", "a": "h_@l[@j]",

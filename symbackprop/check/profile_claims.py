@@ -1,0 +1,62 @@
+"""A page's claims read in a notation profile (issue 14, points 3, 5, 6): the profile is
+the one asked for (``check --notation``), else the spec's ``[notation] style``, else the
+one whose names the page uses (detected, and said so). Matrix claims go to
+``matrix_claims``; anything else is left to the scalar checker (``judge``)."""
+
+from __future__ import annotations
+
+from ..profiles import PROFILES
+from .matrix_claims import Session
+from .matrix_messages import say
+from .matrix_names import normal, table
+from .matrix_parse import MatrixUnreadable, MNode, parse_sides
+
+MIN_HITS = 3  # distinct names of a profile a page must use to be read in it
+
+
+def _atoms(node: MNode, out: set):
+    if node.op == "atom":
+        out.add(node.text)
+    for a in node.args:
+        if isinstance(a, MNode):
+            _atoms(a, out)
+
+
+def detect(truth, texts: list[str]) -> tuple[str | None, list[str]]:
+    """The profile whose array names the equations use most (at least MIN_HITS distinct
+    ones), and those names; (None, []) when none does."""
+    atoms: set = set()
+    for text in texts:
+        try:
+            for side in parse_sides(text):
+                _atoms(side, atoms)
+        except (MatrixUnreadable, IndexError):
+            continue
+    # names the lesson's own table reads (h_1, and dh_1 in dL/dh_1) say nothing
+    lesson = {normal(v) for v in truth.latex.values()}
+    atoms = {a for a in atoms if a not in lesson and not (a[:1] == "d" and a[1:] in lesson)}
+    best, names = None, []
+    for style, prof in PROFILES.items():
+        if style in ("lesson", "mazur"):
+            continue  # the lesson's names are the scalar checker's; Mazur's are scalars
+        hits = sorted(atoms & set(table(prof, truth.net.sizes)))
+        if len(hits) >= MIN_HITS and len(hits) > len(names):
+            best, names = style, hits
+    return best, names
+
+
+def session_for(truth, texts: list[str], notation: str | None):
+    """(Session or None, the sentence saying which profile was detected, or None)."""
+    if not getattr(truth.net, "layers", None):
+        return None, None
+    style = notation or getattr(getattr(truth.net, "notation", None), "style", "lesson")
+    note = None
+    if notation is None and style == "lesson":
+        style, names = detect(truth, texts)
+        if style is None:
+            return None, None
+        note = say("detected", title=PROFILES[style].title, profile=style,
+                   names=", ".join(names[:5]))
+    if style in ("lesson", "mazur"):
+        return None, None
+    return Session.start(PROFILES[style], truth), note
