@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="comma-separated question kinds, in order: forward, chain, expression, "
                            "gradient, update; KIND:NAME fixes the parameter (gradient:w_5); "
                            "default: forward,chain,expression,gradient,update")
+    _notation_option(exam, "the notation questions and keys are written in")
     exam.add_argument("--title", help="title of the sheets (plain text)")
     exam.add_argument("--course", help="course line under the title (plain text)")
     exam.add_argument("--instructions", help="instructions on every sheet (plain text; a blank "
@@ -251,9 +252,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_exam(args) -> int:
+    from dataclasses import replace
+
     from .exam.command import run_exam
 
-    return run_exam(args, specs.load(args.spec))
+    net = specs.load(args.spec)
+    if args.notation and hasattr(net, "layers"):  # the names of every entry (issue 14)
+        net = replace(net, notation=replace(net.notation, style=args.notation))
+    return run_exam(args, net)
 
 
 def cmd_grade(args) -> int:

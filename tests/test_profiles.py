@@ -66,7 +66,8 @@ def test_notation_option_and_spec_style_write_the_profile_page(tmp_path, capsys)
         'scope = "per_layer"', 'scope = "per_layer"\nstyle = "ng"')
     (tmp_path / "mine.toml").write_text(toml)
     assert main(["lesson", str(tmp_path / "mine.toml"), "-o", str(tmp_path / "o")]) == 0
-    assert "dW^{[2]} &= \\frac{1}{m} dZ^{[2]} A^{[1]T}" in (tmp_path / "o/easynet-ng.md").read_text()
+    page = (tmp_path / "o/easynet-ng.md").read_text()
+    assert "dW^{[2]} &= \\frac{1}{m} dZ^{[2]} A^{[1]T}" in page
     with pytest.raises(SystemExit):
         main(["lesson", "easynet", "--notation", "bishop"])
     assert "invalid choice: 'bishop'" in capsys.readouterr().err
@@ -238,3 +239,48 @@ def test_profile_pages_compile_with_pdflatex(tmp_path, name, style):
                           str(src)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
     assert (tmp_path / f"{name}-{style}.pdf").stat().st_size > 1000
+
+
+# --------------------------------------------------------------- exams and scalar names
+
+
+def test_exam_in_a_profile_asks_and_answers_in_its_names(tmp_path, capsys):
+    """exam --notation ng: questions and keys name Ng's entries (w^{[1]}_{jk}, a^{[l]}_j,
+    J); the key's values are this file's own evaluation of the network at the variant's
+    values (easynet: linear units, L = (y − a^{[2]}_1)² for one sample)."""
+    import json
+
+    assert main(["exam", "easynet", "--notation", "ng", "--no-pdf", "-o", str(tmp_path)]) == 0
+    questions = (tmp_path / "questions.md").read_text()
+    assert r"a^{[1]}_1 &= x_1 w^{[1]}_{11} + x_2 w^{[1]}_{12} + x_3 w^{[1]}_{13}" in questions
+    assert "y_{pred}" not in questions and "w_1^{[1]}" not in questions
+    key = json.loads((tmp_path / "key.json").read_text())["variants"][0]
+    x, y = np.array(key["values"]["inputs"][0]), key["values"]["targets"][0][0]
+    p = key["values"]["params"]
+    W1 = np.array([[p[f"w^{{[1]}}_{{{j}{k}}}"] for k in (1, 2, 3)] for j in (1, 2)])
+    W2 = np.array([p["w^{[2]}_{11}"], p["w^{[2]}_{12}"]])
+    a1 = W1 @ x
+    a2 = W2 @ a1
+    answers = {a["target"]: a["value"] for a in key["answers"] if a["kind"] == "forward"}
+    assert answers["a^{[1]}_1"] == pytest.approx(a1[0])
+    assert answers["a^{[2]}_1"] == pytest.approx(a2)
+    assert answers["J"] == pytest.approx((y - a2) ** 2)
+
+
+@pytest.mark.parametrize("style,names", [
+    ("nielsen", ("w^2_{11}", "z^2_1", "a^3_1", "b^3", "C")),
+    ("goodfellow", ("W^{(1)}_{1,1}", "a^{(1)}_1", "h^{(2)}_1", "J")),
+    ("mazur", ("w_1", "w_5", "net_{h1}", "out_{o2}", "target_{o1}", "i_2", "b_2", "E_{total}")),
+])
+def test_scalar_names_of_a_profile(style, names):
+    """A spec with [notation] style names every entry as the book does, and still reads
+    its [example] in the lesson's names (sigmoid222's w_1 ... b_2)."""
+    from dataclasses import replace
+
+    net = spec.load("sigmoid222")
+    net = replace(net, notation=replace(net.notation, style=style))
+    g = build_graph(net)
+    latex = set(g.latex.values())
+    for name in names:
+        assert name in latex, (name, sorted(latex))
+    assert g.example.params[g.table.weights[0][0][0].key] == 0.15  # Mazur's w_1

@@ -61,7 +61,7 @@ def _in_profile(truth, texts, notation, file, lines) -> list:
     for text, line in zip(texts, lines):
         v = session.judge(text) if session is not None else None
         out.append(None if v is None else Result(
-            file, line, text, "matrix", v.verdict, v.message, v.counterexample, v.diagnosis))
+            file, line, text, v.kind, v.verdict, v.message, v.counterexample, v.diagnosis))
     return out
 
 

@@ -37,16 +37,17 @@ def collect(paths) -> tuple[list[Path], list[tuple[str, str]]]:
 
 
 _SPEC = None
+_NOTATION = None  # check --notation: the profile claims are read in (issue 14)
 
 
-def _init(spec):
-    global _SPEC
-    _SPEC = truth_of(spec)
+def _init(spec, notation=None):
+    global _SPEC, _NOTATION
+    _SPEC, _NOTATION = truth_of(spec), notation
 
 
 def _one(path: str):
     try:
-        return path, check_file(_SPEC, path), None
+        return path, check_file(_SPEC, path, notation=_NOTATION), None
     except InputError as e:
         return path, None, str(e)
 
@@ -69,7 +70,7 @@ def report_name(path: str, taken: set) -> str:
     return name
 
 
-def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
+def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr", notation=None):
     """Check every file; write the reports and the summary under ``out``; draw a
     progress bar on ``progress`` (a stream; None for none). Returns (rows, exit code)."""
     if progress == "stderr":
@@ -80,7 +81,8 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
     if progress is not None and total:
         _progress(0, total, progress)
     if jobs > 1 and total > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,)) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init,
+                                 initargs=(spec, notation)) as pool:
             futures = [pool.submit(_one, str(f)) for f in files]
             for n, fut in enumerate(as_completed(futures), 1):
                 path, res, err = fut.result()
@@ -88,7 +90,7 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr"):
                 if progress is not None:
                     _progress(n, total, progress)
     else:
-        _init(spec)
+        _init(spec, notation)
         for n, f in enumerate(files, 1):
             path, res, err = _one(str(f))
             results[path] = (res, err)

@@ -31,7 +31,8 @@ def run(args) -> int:
         print(json_report(results) if args.json else text_report(results), end="")
         return exit_code(results)
     jobs = max(1, args.jobs or 1)
-    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports")
+    rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports",
+                           notation=getattr(args, "notation", None))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -42,6 +42,7 @@ class Verdict:
     message: str
     diagnosis: str | None = None
     counterexample: dict | None = None
+    kind: str = "matrix"  # the report's kind of claim: matrix, index
 
 
 @dataclass

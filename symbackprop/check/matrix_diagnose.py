@@ -40,18 +40,18 @@ def show(node: MNode) -> str:
     return a + _OPS[op] + b
 
 
-def _paths(node: MNode, path=()):
+def paths(node: MNode, path=()):
     yield path, node
     for i, a in enumerate(node.args):
         if isinstance(a, MNode):
-            yield from _paths(a, path + (i,))
+            yield from paths(a, path + (i,))
 
 
-def _put(node: MNode, path, new: MNode) -> MNode:
+def put(node: MNode, path, new: MNode) -> MNode:
     if not path:
         return new
     args = list(node.args)
-    args[path[0]] = _put(args[path[0]], path[1:], new)
+    args[path[0]] = put(args[path[0]], path[1:], new)
     return replace(node, args=tuple(args))
 
 
@@ -76,55 +76,56 @@ def mutations(session, claim: MNode):
     """(message key, fields, mutated claim), in the order a grader looks."""
     batch = session.profile.batch
     m = MNode("atom", text=batch)
-    for path, node in _paths(claim):
+    for path, node in paths(claim):
         if node.op == "atom" and node.text in session.names:
             other = _untransposed(session, node.text)
             key = "transpose_extra" if session.names[node.text][2] else "transpose_missing"
             new = MNode("atom", text=other) if other else MNode("transpose", (node,))
-            yield key, {"name": node.text, "fixed": show(new)}, _put(claim, path, new)
+            yield key, {"name": node.text, "fixed": show(new)}, put(claim, path, new)
         elif node.op == "transpose":
             yield "transpose_extra", {"name": show(node), "fixed": show(node.args[0])}, \
-                _put(claim, path, node.args[0])
-    for path, node in _paths(claim):
+                put(claim, path, node.args[0])
+    for path, node in paths(claim):
         if node.op == "matmul":
             a, b = node.args
             swapped = replace(node, args=(b, a))
             yield "order", {"name": show(node), "fixed": show(swapped)}, \
-                _put(claim, path, swapped)
+                put(claim, path, swapped)
             both = replace(node, args=(MNode("transpose", (b,)), MNode("transpose", (a,))))
-            yield "order", {"name": show(node), "fixed": show(both)}, _put(claim, path, both)
+            yield "order", {"name": show(node), "fixed": show(both)}, put(claim, path, both)
             for new in (replace(node, args=(MNode("transpose", (b,)), a)),
                         replace(node, args=(b, MNode("transpose", (a,))))):
-                yield "order", {"name": show(node), "fixed": show(new)}, _put(claim, path, new)
-            yield "matmul_for_had", {"name": show(node)}, _put(claim, path,
+                yield "order", {"name": show(node), "fixed": show(new)}, put(claim, path, new)
+            yield "matmul_for_had", {"name": show(node)}, put(claim, path,
                                                                replace(node, op="had"))
         elif node.op == "had":
-            yield "had_for_matmul", {"name": show(node)}, _put(claim, path,
+            yield "had_for_matmul", {"name": show(node)}, put(claim, path,
                                                                replace(node, op="matmul"))
         elif node.op == "add":
-            yield "add_for_had", {"name": show(node)}, _put(claim, path, replace(node, op="had"))
+            yield "add_for_had", {"name": show(node)}, put(claim, path, replace(node, op="had"))
     yield "missing_mean", {"batch": batch}, MNode("frac", (claim, m))
     yield "extra_mean", {"batch": batch}, MNode("matmul", (m, claim))
     yield "missing_sum", {"lhs": "", "name": show(claim)}, MNode("sum", (claim,))
-    yield "missing_sum", {"lhs": "", "name": show(claim)}, MNode("frac", (MNode("sum", (claim,)), m))
-    for path, node in _paths(claim):
+    summed = MNode("frac", (MNode("sum", (claim,)), m))
+    yield "missing_sum", {"lhs": "", "name": show(claim)}, summed
+    for path, node in paths(claim):
         if node.op == "call":
             name = re.sub(r"\\prime|'", "", node.text)
             if node.prime or name != node.text:  # a derivative where the function was due
                 new = replace(node, text=name, prime=False)
                 yield "slope_for_activation", {"name": show(node), "fixed": show(new)}, \
-                    _put(claim, path, new)
+                    put(claim, path, new)
             else:
                 new = replace(node, prime=True)
                 yield "activation_itself", {"name": show(node), "fixed": show(new)}, \
-                    _put(claim, path, new)
-    for path, node in _paths(claim):
+                    put(claim, path, new)
+    for path, node in paths(claim):
         if node.op == "atom" and node.text in session.names:
             for step in (-1, 1):
                 other = _relayer(session, node.text, step)
                 if other:
                     yield "wrong_layer", {"name": node.text, "fixed": other}, \
-                        _put(claim, path, MNode("atom", text=other))
+                        put(claim, path, MNode("atom", text=other))
     yield "sign", {}, MNode("neg", (claim,))
 
 
@@ -142,13 +143,13 @@ def diagnose(session, ref: MNode, claim: MNode, want: list):
 
 def _activation_swap(session, claim, want):
     """σ' where tanh' was due (and the like): the call renamed to the layer's own."""
-    for path, node in _paths(claim):
+    for path, node in paths(claim):
         if node.op != "call":
             continue
         for spelled in (r"\sigma", r"\tanh", "relu", "g", "f"):
             if spelled == node.text.split("^")[0]:
                 continue
             new = replace(node, text=spelled)
-            if session.matches(_put(claim, path, new), want):
+            if session.matches(put(claim, path, new), want):
                 return "activation_wrong", {"name": show(node), "fixed": show(new)}
     return None

@@ -41,6 +41,8 @@ MESSAGES = {
     "sign": "the sign is flipped",
     # index claims
     "index_differs": "fails at {instance}: the right side is {got}, the left {due}",
+    "index_range": "fails at {instance}: the right side names an entry the network does not "
+                   "have there",
     "indices_swapped": "the indices swapped: {name} where {fixed} was due",
     "missing_index_sum": "a missing sum over {index}",
     "unbound_index": "the index {index} is free on one side only",

@@ -158,22 +158,28 @@ class _Parser:
     def factor(self) -> MNode:
         self.nest()
         tok = self.peek()
-        if tok == r"\frac":
+        if tok in (r"\frac", r"\tfrac", r"\dfrac"):
             self.take()
             num, den = self.sub_expr(self.group()), self.sub_expr(self.group())
             node = MNode("frac", (num, den))
         elif tok == r"\sum":
             self.take()
-            while self.peek() in ("_", "^"):  # limits: over the samples
-                self.take()
-                self.group()
-            node = MNode("sum", (self.factor(),))
+            index = ""
+            while self.peek() in ("_", "^"):  # limits; a matrix claim sums over the samples
+                where = self.take()
+                limit = self.group()
+                if where == "_" and limit and re.fullmatch(r"[A-Za-z]", limit[0]):
+                    index = limit[0]  # the index an index claim sums over
+            node = MNode("sum", (self.term(),), text=index)  # the product that follows
         elif tok in ("(", "[", "{"):
             close = {"(": ")", "[": "]", "{": "}"}[tok]
             self.take()
             inner = self.expr()
             self.take(close)
             node = self.postfix(inner)
+        elif tok == "-":  # a negative factor: 0.5 \cdot -0.02
+            self.take()
+            node = MNode("neg", (self.factor(),))
         elif tok is not None and re.fullmatch(r"\d+(\.\d+)?|\.\d+", tok):
             node = MNode("num", (float(self.take()),))
         else:

@@ -6,6 +6,8 @@ one whose names the page uses (detected, and said so). Matrix claims go to
 from __future__ import annotations
 
 from ..profiles import PROFILES
+from .index_claims import IndexSession
+from .index_names import mazur_atom, parse_atom
 from .matrix_claims import Session
 from .matrix_messages import say
 from .matrix_names import normal, table
@@ -36,10 +38,15 @@ def detect(truth, texts: list[str]) -> tuple[str | None, list[str]]:
     lesson = {normal(v) for v in truth.latex.values()}
     atoms = {a for a in atoms if a not in lesson and not (a[:1] == "d" and a[1:] in lesson)}
     best, names = None, []
+    sizes = truth.net.sizes
     for style, prof in PROFILES.items():
-        if style in ("lesson", "mazur"):
-            continue  # the lesson's names are the scalar checker's; Mazur's are scalars
-        hits = sorted(atoms & set(table(prof, truth.net.sizes)))
+        if style == "lesson":
+            continue  # the lesson's names are the scalar checker's
+        if style == "mazur":
+            hits = sorted(a for a in atoms if mazur_atom(a, sizes) is not None)
+        else:
+            hits = sorted(a for a in atoms if a in table(prof, sizes)
+                          or parse_atom(prof, a) is not None)
         if len(hits) >= MIN_HITS and len(hits) > len(names):
             best, names = style, hits
     return best, names
@@ -57,6 +64,18 @@ def session_for(truth, texts: list[str], notation: str | None):
             return None, None
         note = say("detected", title=PROFILES[style].title, profile=style,
                    names=", ".join(names[:5]))
-    if style in ("lesson", "mazur"):
+    if style == "lesson":
         return None, None
-    return Session.start(PROFILES[style], truth), note
+    return Both(PROFILES[style], truth), note
+
+
+class Both:
+    """A page's claims in one profile: matrix claims first, then index claims."""
+
+    def __init__(self, profile, truth):
+        self.matrix = None if profile.name == "mazur" else Session.start(profile, truth)
+        self.index = IndexSession(profile, truth)
+
+    def judge(self, text: str):
+        v = self.matrix.judge(text) if self.matrix is not None else None
+        return v if v is not None else self.index.judge(text)

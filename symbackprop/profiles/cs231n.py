@@ -11,7 +11,8 @@ PROFILE = Profile(
     names={
         "X": "X", "Y": "Y", "P": "P", "W": "W_@l", "b": "b_@l", "Z": "z_@l", "A": "h_@l",
         "Yhat": "s", "cost": "L", "dZ": "dz_@l", "dW": "dW_@l", "db": "db_@l",
-        "dA": "dh_@l", "Z_out": "s", "A_out": "s", "dZ_out": "ds", "dA_out": "ds", "act": "f", "odot": r"\odot",
+        "dA": "dh_@l", "Z_out": "s", "A_out": "s", "dZ_out": "ds", "dA_out": "ds",
+        "act": "f", "odot": r"\odot",
         "w": "W_@l[@k,@j]", "bs": "b_@l[@j]", "z": "z_@l[@j]", "a": "h_@l[@j]",
         "x": "X[@j]", "y": "Y[@j]", "delta": "dz_@l[@j]",
     },

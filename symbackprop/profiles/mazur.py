@@ -11,8 +11,10 @@ PROFILE = Profile(
     layout="units", mean="none", batch="n",
     names={
         "X": "i", "Y": "target", "W": "w", "b": "b", "Z": "net", "A": "out",
-        "Yhat": "out", "cost": "E_{total}", "dZ": r"\delta", "dW": r"\frac{\partial E_{total}}{\partial w}",
-        "db": r"\frac{\partial E_{total}}{\partial b}", "dA": r"\frac{\partial E_{total}}{\partial out}",
+        "Yhat": "out", "cost": "E_{total}", "dZ": r"\delta",
+        "dW": r"\frac{\partial E_{total}}{\partial w}",
+        "db": r"\frac{\partial E_{total}}{\partial b}",
+        "dA": r"\frac{\partial E_{total}}{\partial out}",
         "act": r"\sigma", "odot": r"\cdot",
         "w": "w_@k", "bs": "b_@l", "z": "net_{@j}", "a": "out_{@j}", "x": "i_@j",
         "y": "target_{@j}", "delta": r"\delta_{@j}",

@@ -45,7 +45,8 @@ def params_of(table, values) -> reference.Params:
     """The reference's parameters from a lesson's values (canonical keys)."""
     flat = {}
     for q in table.params:
-        key = ("weight", q.layer, q.row, q.col) if q.kind == "weight" else ("bias", q.layer, q.row, 0)
+        key = (("weight", q.layer, q.row, q.col) if q.kind == "weight"
+               else ("bias", q.layer, q.row, 0))
         flat[key] = values.params[q.key]
     return flat
 
