@@ -24,9 +24,14 @@ from .matrix_parse import MatrixUnreadable, MNode, parse_sides
 
 POINTS = 3
 MAX_INSTANCES = 4000
+MAX_WORK = 2_000_000  # names evaluated for one claim, sums and instances included
 RTOL, ATOL = 1e-9, 1e-12
 ROUNDING = 5e-3  # a value at the example may be rounded to about three digits
 COSTS = {"C", "J", "L", "E"}
+
+
+class TooMuchWork(Exception):
+    """A claim whose instances and sums would take too long to evaluate."""
 
 
 class NoValue(Exception):
@@ -45,6 +50,7 @@ class IndexSession:
     def __init__(self, profile, truth):
         self.profile, self.net, self.g = profile, truth.net, truth.g
         self.sizes = truth.net.sizes
+        self.work = 0
         self.L = len(truth.net.layers)
         rng = np.random.default_rng(4711)
         self.points = [self._entries(self.g.sample(rng, 1)) for _ in range(POINTS)]
@@ -111,6 +117,9 @@ class IndexSession:
     # ------------------------------------------------------------------ values
 
     def value(self, node: MNode, env, pt: Entries) -> float:
+        self.work += 1
+        if self.work > MAX_WORK:
+            raise TooMuchWork()
         op = node.op
         if op == "num":
             return node.args[0]
@@ -238,7 +247,13 @@ class IndexSession:
         return layers, indices
 
     def judge(self, text: str):
-        v = self._judge(text)
+        from .matrix_claims import Verdict
+
+        self.work = 0
+        try:
+            v = self._judge(text)
+        except TooMuchWork:
+            v = Verdict("error", say("too_much_work"))
         if v is not None:
             v.kind = "index"
         return v
@@ -257,7 +272,7 @@ class IndexSession:
         verdict = None
         for a, b in zip(sides, sides[1:]):  # a chain a = b = c: every link
             verdict = self._link(a, b)
-            if verdict.verdict != "correct":
+            if verdict is None or verdict.verdict != "correct":
                 return verdict
         return verdict
 

@@ -68,8 +68,8 @@ def parse_atom(profile: Profile, text: str) -> Ref | None:
         if role not in profile.names:
             continue
         p_base, layer_at, (left, right), index_at = _pattern(profile, role)
-        if base != p_base:
-            continue
+        if base != p_base or set(scripts) != {w for w in (layer_at, index_at) if w}:
+            continue  # the scripts the book writes, no other
         layer = None
         if layer_at is None and array not in ("X", "Y"):
             continue  # Goodfellow's g_i: whose layer, the page's loop says, not the name

@@ -50,6 +50,7 @@ class Point:
     m: int
     arrays: dict  # (role, layer) -> array in the layout
     acts: dict  # layer -> activation name
+    index: int = 0  # its place among the session's points
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Session:
     net: object
     graph: object
     names: dict = field(default_factory=dict)
-    defs: dict = field(default_factory=dict)  # normalised name -> MNode
+    defs: dict = field(default_factory=dict)  # normalised name -> its value at each point
     points: list = field(default_factory=list)
 
     @classmethod
@@ -92,7 +93,7 @@ class Session:
         if nums.P is not None:
             arrays["P", L] = nums.P
         acts = {l: layer.activation for l, layer in enumerate(net.layers, 1)}
-        return Point(m, arrays, acts)
+        return Point(m, arrays, acts, len(self.points))
 
     # ------------------------------------------------------------------ judging
 
@@ -108,7 +109,10 @@ class Session:
         first = sides[0]
         if first.op == "atom" and first.text not in self.names and first.text not in self.defs \
                 and len(sides) == 2 and self._readable(sides[1]):
-            self.defs[first.text] = sides[1]
+            try:  # its value at each point, once: a later line reads it, never re-derives it
+                self.defs[first.text] = [self.value(sides[1], pt) for pt in self.points]
+            except (ShapeError, Broadcast) as e:
+                return Verdict("wrong", str(e), "shape")
             return Verdict("not_checked", say("definition", name=first.text,
                                               profile=self.profile.name))
         if any(self._unknown(s) is not None for s in sides):
@@ -204,7 +208,7 @@ class Session:
             if power is not None:
                 return np.float64(pt.m) ** power
             if node.text in self.defs:
-                return ev(self.defs[node.text], pt, depth + 1)
+                return self.defs[node.text][pt.index]
             role, l, t = self.names[node.text]
             a = pt.arrays.get((role, l))
             if a is None:

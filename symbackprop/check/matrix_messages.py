@@ -45,6 +45,7 @@ MESSAGES = {
                    "have there",
     "indices_swapped": "the indices swapped: {name} where {fixed} was due",
     "missing_index_sum": "a missing sum over {index}",
+    "too_much_work": "too many instances and terms to judge in the time allowed; not judged",
     "unbound_index": "the index {index} is free on one side only",
 }
 

@@ -24,6 +24,10 @@ def _atoms(node: MNode, out: set):
             _atoms(a, out)
 
 
+def _layered(ref) -> bool:
+    return ref is not None and ref.layer is not None and ref.role not in ("X", "Y")
+
+
 def detect(truth, texts: list[str]) -> tuple[str | None, list[str]]:
     """The profile whose array names the equations use most (at least MIN_HITS distinct
     ones), and those names; (None, []) when none does."""
@@ -44,9 +48,11 @@ def detect(truth, texts: list[str]) -> tuple[str | None, list[str]]:
             continue  # the lesson's names are the scalar checker's
         if style == "mazur":
             hits = sorted(a for a in atoms if mazur_atom(a, sizes) is not None)
-        else:
-            hits = sorted(a for a in atoms if a in table(prof, sizes)
-                          or parse_atom(prof, a) is not None)
+        else:  # names with a layer: a bare x or X says nothing of the book
+            names_of = table(prof, sizes)
+            hits = sorted(a for a in atoms
+                          if (a in names_of and names_of[a][0] not in ("X", "Y", "Yhat", "P"))
+                          or _layered(parse_atom(prof, a)))
         if len(hits) >= MIN_HITS and len(hits) > len(names):
             best, names = style, hits
     return best, names
