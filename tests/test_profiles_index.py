@@ -172,3 +172,30 @@ def test_the_nielsen_page_is_detected(net):
     results = check_text(net, page)
     assert results[0].kind == "notation" and "(nielsen)" in results[0].message
     assert [r.verdict for r in results[1:]] == ["correct", "correct", "wrong"]
+
+
+def test_a_lesson_weight_with_goodfellows_layer_is_not_a_sample():
+    """w_2^{(1)} in Goodfellow's profile is easynet's w_2^{[1]} (x_1 to the second hidden
+    unit), its (1) the layer: ∂J/∂w_2^{(1)} = ∂J/∂a^{(1)}_2 x_1, by the chain rule on
+    a^{(1)}_2 = x_1 w_2 + x_2 w_4 + x_3 w_6 (the lesson's numbering by input)."""
+    ok = r"\frac{\partial J}{\partial w_2^{(1)}} = \frac{\partial J}{\partial a^{(1)}_{2}} x_1"
+    bad = r"\frac{\partial J}{\partial w_2^{(1)}} = \frac{\partial J}{\partial a^{(1)}_{1}} x_1"
+    assert check_equation("easynet", ok, notation="goodfellow").verdict == "correct"
+    r = check_equation("easynet", bad, notation="goodfellow")
+    assert r.verdict == "wrong" and r.kind == "index"
+
+
+def test_nested_sums_are_bounded_in_work():
+    """Sums over every unit of a wide network, nested: refused as too much work, in a
+    bounded time, rather than evaluated for ever."""
+    import time
+
+    wide = spec.loads('inputs = 40\n[[layers]]\nunits = 40\nactivation = "sigmoid"\n'
+                      'bias = "per_unit"\n[[layers]]\nunits = 40\nactivation = "sigmoid"\n'
+                      'bias = "per_unit"\n', name="wide")
+    claim = (r"\delta^2_j = \sum_k \sum_i \sum_n w^{3}_{kj} w^{3}_{ij} w^{3}_{nj} "
+             r"\delta^{3}_k \sigma'(z^2_j)")
+    start = time.perf_counter()
+    r = check_equation(wide, claim, notation="nielsen")
+    assert time.perf_counter() - start < 60
+    assert r.verdict == "error" and "too many instances" in r.message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,14 +18,15 @@ import numpy as np
 from .. import reference
 from ..profiles.numbers import numbers
 from .index_diagnose import diagnose
-from .index_names import Ref, mazur_atom, parse_atom
+from .index_names import Ref, lesson_entry, mazur_atom, parse_atom
 from .matrix_diagnose import show
 from .matrix_messages import say
 from .matrix_parse import MatrixUnreadable, MNode, parse_sides
 
 POINTS = 3
 MAX_INSTANCES = 4000
-MAX_WORK = 2_000_000  # names evaluated for one claim, sums and instances included
+MAX_WORK = 400_000  # names evaluated for one claim, sums and instances included
+SECONDS = 2.0  # and the time they may take (the scalar checker's CLAIM_SECONDS)
 RTOL, ATOL = 1e-9, 1e-12
 ROUNDING = 5e-3  # a value at the example may be rounded to about three digits
 COSTS = {"C", "J", "L", "E"}
@@ -51,6 +53,7 @@ class IndexSession:
         self.profile, self.net, self.g = profile, truth.net, truth.g
         self.sizes = truth.net.sizes
         self.work = 0
+        self._refs: dict = {}
         self.L = len(truth.net.layers)
         rng = np.random.default_rng(4711)
         self.points = [self._entries(self.g.sample(rng, 1)) for _ in range(POINTS)]
@@ -75,9 +78,12 @@ class IndexSession:
     # ------------------------------------------------------------------ names
 
     def ref(self, text: str) -> Ref | None:
-        if self.profile.name == "mazur":
-            return mazur_atom(text, self.sizes)
-        return parse_atom(self.profile, text)
+        """The entry a name stands for (read once per name and session)."""
+        if text not in self._refs:
+            p = self.profile
+            self._refs[text] = mazur_atom(text, self.sizes) if p.name == "mazur" \
+                else parse_atom(p, text) or lesson_entry(p, self.g.table, text)
+        return self._refs[text]
 
     def layer_of(self, expr, env) -> int:
         """A layer expression (l, l+1, L, 3) -> the network's layer (0: inputs)."""
@@ -118,7 +124,8 @@ class IndexSession:
 
     def value(self, node: MNode, env, pt: Entries) -> float:
         self.work += 1
-        if self.work > MAX_WORK:
+        if self.work > MAX_WORK or (self.work % 4096 == 0
+                                    and time.perf_counter() > self.deadline):
             raise TooMuchWork()
         op = node.op
         if op == "num":
@@ -249,7 +256,7 @@ class IndexSession:
     def judge(self, text: str):
         from .matrix_claims import Verdict
 
-        self.work = 0
+        self.work, self.deadline = 0, time.perf_counter() + SECONDS
         try:
             v = self._judge(text)
         except TooMuchWork:

@@ -79,7 +79,7 @@ def _shift_layer(text: str, layer: str, step: str) -> str | None:
         new = str(int(head) + int(step))
     else:
         new = head + (f"{shift:+d}" if shift else "")
-    for left, right in (("{", "}"), ("{[", "]}"), ("{(", ")}")):
+    for left, right in (("^{", "}"), ("^{[", "]}"), ("^{(", ")}")):  # the layer's script
         old = f"{left}{layer}{right}"
         if old in text:
             return text.replace(old, f"{left}{new}{right}", 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..naming import canonical_latex
 from ..profiles import mazur
 from ..profiles.base import Profile
 
@@ -34,8 +35,19 @@ def _scripts(text: str) -> tuple[str, dict]:
     return base, out
 
 
+_PATTERNS: dict = {}
+
+
 def _pattern(profile: Profile, role: str):
-    """(base, where the layer is, its brackets, where the indices are) of a role."""
+    """(base, where the layer is, its brackets, where the indices are) of a role, read
+    once per profile and role."""
+    key = (profile.name, role, profile.names[role])
+    if key not in _PATTERNS:
+        _PATTERNS[key] = _read_pattern(profile, role)
+    return _PATTERNS[key]
+
+
+def _read_pattern(profile: Profile, role: str):
     from .matrix_names import normal
 
     marked = profile.names[role].replace("@l", "QQ").replace("@j", "JJ").replace("@k", "KK")
@@ -119,3 +131,20 @@ def mazur_atom(text: str, sizes: tuple[int, ...]) -> Ref | None:
                     return Ref("X", 0, (j,))
                 return Ref(role, l, (j,)) if l > 0 else None
     return None
+
+
+_ROLE_OF_KIND = {"weight": "W", "bias": "b", "pre": "Z", "unit": "A", "output": "A"}
+
+
+def lesson_entry(profile: Profile, table, text: str) -> Ref | None:
+    """A lesson name with the profile's layer brackets, Goodfellow's w_1^{(1)}: the (1)
+    is the layer, as in the book, never a sample; read as the lesson's w_1^{[1]}."""
+    if "(@l)" not in profile.names.get("W", ""):
+        return None
+    lesson = re.sub(r"\^\{\((\d+)\)\}", r"^{[\1]}", text)
+    q = None if lesson == text else table.by_latex().get(canonical_latex(lesson))
+    role = None if q is None else _ROLE_OF_KIND.get(q.kind)
+    if role is None:
+        return None
+    layer = str(profile.layer(q.layer))
+    return Ref(role, layer, (q.row + 1, q.col + 1) if role == "W" else (q.row + 1,))

@@ -20,8 +20,21 @@ def normal(name: str) -> str:
     return node.text
 
 
+_TABLES: dict = {}
+
+
 def table(profile: Profile, sizes: tuple[int, ...]) -> dict[str, tuple[str, int, bool]]:
-    """normalised name -> (role, layer, transposed) for every array of the network."""
+    """normalised name -> (role, layer, transposed) for every array of the network (built
+    once per profile and shape: every page a checker reads asks for it)."""
+    key = (profile.name, len(sizes))  # the names depend on the number of layers only
+    if key not in _TABLES:
+        if len(_TABLES) > 64:
+            _TABLES.clear()
+        _TABLES[key] = _table(profile, sizes)
+    return _TABLES[key]
+
+
+def _table(profile: Profile, sizes: tuple[int, ...]) -> dict[str, tuple[str, int, bool]]:
     L = len(sizes) - 1
     hidden = L - 1
     out: dict[str, tuple[str, int, bool]] = {}

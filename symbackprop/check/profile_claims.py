@@ -14,6 +14,7 @@ from .matrix_names import normal, table
 from .matrix_parse import MatrixUnreadable, MNode, parse_sides
 
 MIN_HITS = 3  # distinct names of a profile a page must use to be read in it
+DETECT_LAYERS = 20  # layers whose names detection knows (a table per profile, built once)
 
 
 def _atoms(node: MNode, out: set):
@@ -49,7 +50,9 @@ def detect(truth, texts: list[str]) -> tuple[str | None, list[str]]:
         if style == "mazur":
             hits = sorted(a for a in atoms if mazur_atom(a, sizes) is not None)
         else:  # names with a layer: a bare x or X says nothing of the book
-            names_of = table(prof, sizes)
+            # (the first layers and the output's name a deep network's page enough)
+            names_of = table(prof, sizes if len(sizes) <= DETECT_LAYERS + 1
+                             else sizes[:DETECT_LAYERS] + sizes[-1:])
             hits = sorted(a for a in atoms
                           if (a in names_of and names_of[a][0] not in ("X", "Y", "Yhat", "P"))
                           or _layered(parse_atom(prof, a)))
