@@ -284,3 +284,32 @@ def test_scalar_names_of_a_profile(style, names):
     for name in names:
         assert name in latex, (name, sorted(latex))
     assert g.example.params[g.table.weights[0][0][0].key] == 0.15  # Mazur's w_1
+
+
+@pytest.mark.skipif(shutil.which("node") is None
+                    or not (ROOT / "tests/katex/node_modules/katex").is_dir(),
+                    reason="node and tests/katex/node_modules/katex are needed")
+@pytest.mark.parametrize("style", ["nielsen", "mazur", "goodfellow"])
+def test_exam_in_a_profile_renders_in_katex(tmp_path, style):
+    """The exam's questions and key in a profile's names typeset in KaTeX (strict)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_katex import math_blocks
+
+    assert main(["exam", "sigmoid222", "--notation", style, "--no-pdf",
+                 "-o", str(tmp_path)]) == 0
+    blocks = []
+    for page in ("questions.md", "key.md"):
+        text = (tmp_path / page).read_text()
+        blocks += [{"id": f"{page}:{n}", "tex": tex, "display": d}
+                   for n, tex, d in math_blocks(text)]
+    assert len(blocks) > 20
+    assert any("out_{h1}" in b["tex"] or "w^2_{11}" in b["tex"] or "W^{(1)}_{1,1}" in b["tex"]
+               for b in blocks)
+    run = subprocess.run(["node", str(ROOT / "tests/katex/render.js")],
+                         input=json.dumps(blocks), capture_output=True, text=True,
+                         timeout=300, cwd=ROOT / "tests/katex")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == []
