@@ -20,12 +20,14 @@ from ..profiles.base import Profile
 from ..profiles.numbers import numbers
 from .matrix_diagnose import diagnose, show
 from .matrix_messages import say
-from .matrix_names import table
+from .matrix_names import normal, table
 from .matrix_parse import MatrixUnreadable, MNode, parse_sides
 
 SIZES = (2, 3)  # batch sizes m
 POINTS = 2  # random points per batch size
 RTOL, ATOL = 1e-9, 1e-11
+UNIT_INDICES = ("j", "k")  # a sum over these runs over a layer's units, not the samples
+ROUNDING = 5e-3  # a number written at the worked example: about three digits
 
 
 class ShapeError(Exception):
@@ -63,20 +65,25 @@ class Session:
     names: dict = field(default_factory=dict)
     defs: dict = field(default_factory=dict)  # normalised name -> its value at each point
     points: list = field(default_factory=list)
+    example: list | None = None  # the worked example, one sample: where numbers are due
+    cost: str = ""  # the profile's name of the cost (C, J, E_{total}), as the reader writes it
 
     @classmethod
     def start(cls, profile: Profile, truth) -> "Session":
         s = cls(profile, truth.net, truth.g)
         s.names = table(profile, truth.net.sizes)
+        s.cost = normal(profile.spell("cost"))
         rng = np.random.default_rng(20240)
         for m in SIZES:
             for _ in range(POINTS):
-                s.points.append(s._point(m, rng))
+                s.points.append(s._point(s.graph.sample(rng, m)))
+        ex = s.graph.example
+        s.example = [s._point(ex)] if ex is not None and ex.n == 1 else None
         return s
 
-    def _point(self, m: int, rng) -> Point:
+    def _point(self, v) -> Point:
         g, net, p = self.graph, self.net, self.profile
-        v = g.sample(rng, m)
+        m = v.n
         nums = numbers(p, net, g.table, v)
         rows = p.layout == "rows"
         arrays = {("X", 0): nums.X, ("Y", len(net.layers)): nums.Y}
@@ -110,7 +117,8 @@ class Session:
         if first.op == "atom" and first.text not in self.names and first.text not in self.defs \
                 and len(sides) == 2 and self._readable(sides[1]):
             try:  # its value at each point, once: a later line reads it, never re-derives it
-                self.defs[first.text] = [self.value(sides[1], pt) for pt in self.points]
+                self.defs[first.text] = [self.value(sides[1], pt)
+                                         for pt in self.points + (self.example or [])]
             except (ShapeError, Broadcast) as e:
                 return Verdict("wrong", str(e), "shape")
             return Verdict("not_checked", say("definition", name=first.text,
@@ -118,18 +126,45 @@ class Session:
         if any(self._unknown(s) is not None for s in sides):
             return None  # a name the profile does not know: the scalar checker's
         for a, b in zip(sides, sides[1:]):
-            v = self._link(a, b)
+            v = self._at_example(a, b) if self._number(a) or self._number(b) \
+                else self._link(a, b)
             if v.verdict != "correct":
                 return v
         return Verdict("correct", say("holds", layout=self.profile.layout,
                                       points=POINTS, sizes=", ".join(map(str, SIZES))))
 
+    def _number(self, node: MNode) -> bool:
+        if node.op == "atom":
+            return False
+        return all(self._number(a) for a in node.args if isinstance(a, MNode))
+
+    def _at_example(self, a: MNode, b: MNode) -> Verdict:
+        """A side of numbers: the other side's value at the worked example (one sample),
+        to the digits written."""
+        if self.example is None:
+            return Verdict("not_checked", say("no_example"))
+        try:
+            x, y = (np.asarray(self.value(s, self.example[0]), dtype=float) for s in (a, b))
+        except (ShapeError, Broadcast) as e:
+            return Verdict("wrong", str(e), "shape")
+        if x.size != 1 and y.size != 1 and x.shape != y.shape:
+            return Verdict("wrong", say("shape_mismatch", left=_shape(x), right=_shape(y)),
+                           "shape")
+        if np.allclose(x, y, rtol=ROUNDING, atol=1e-12):
+            return Verdict("correct", say("at_example"))
+        return Verdict("wrong", say("differs_example", got=np.round(y, 6).tolist(),
+                                    due=np.round(x, 6).tolist()))
+
     def _mentions(self, node: MNode) -> bool:
+        if node.op == "frac" and self._gradient_of(node) is not None:
+            return True
         if node.op == "atom":
             return node.text in self.names or node.text in self.defs
         return any(isinstance(a, MNode) and self._mentions(a) for a in node.args)
 
     def _unknown(self, node: MNode) -> str | None:
+        if node.op == "frac" and self._gradient_of(node) is not None:
+            return None  # ∂C/∂w^3: a gradient the profile names
         if node.op == "atom":
             if node.text in self.names or node.text in self.defs or self._scalar(node.text):
                 return None
@@ -209,6 +244,8 @@ class Session:
                 return np.float64(pt.m) ** power
             if node.text in self.defs:
                 return self.defs[node.text][pt.index]
+            if node.text not in self.names:  # a name a diagnosis took out of its gradient
+                raise ShapeError(f"{node.text} has no value in this network")
             role, l, t = self.names[node.text]
             a = pt.arrays.get((role, l))
             if a is None:
@@ -218,9 +255,12 @@ class Session:
             return np.asarray(ev(node.args[0], pt, depth + 1)).T
         if op == "neg":
             return -ev(node.args[0], pt, depth + 1)
+        if op == "frac" and self._gradient_of(node) is not None:
+            return self._gradient(node, pt)
         a = ev(node.args[0], pt, depth + 1) if node.args else None
-        if op == "sum":
-            axis = 0 if self.profile.layout == "rows" else 1
+        if op == "sum":  # over the samples (\sum_i, \sum_n), or the units (\sum_j, \sum_k)
+            samples = 0 if self.profile.layout == "rows" else 1
+            axis = 1 - samples if node.text in UNIT_INDICES else samples
             return np.sum(a, axis=axis, keepdims=True) if np.ndim(a) == 2 else a
         if op == "call":
             return self._call(node, a, pt)
@@ -249,6 +289,32 @@ class Session:
                     raise Broadcast(say("broadcast", left=_shape(a), right=_shape(b)))
             return a * b if op == "had" else (a + b if op == "add" else a - b)
         raise ShapeError(f"cannot evaluate {op}")
+
+    def _gradient_of(self, node: MNode):
+        """∂C/∂w^3 (Nielsen), ∂J/∂W^{[2]}: the (role, layer, transposed) of the gradient a
+        fraction of partials names, or None."""
+        num, den = node.args
+        if not (num.op == den.op == "matmul" and num.args[0].op == den.args[0].op == "atom"
+                and num.args[0].text == den.args[0].text == r"\partial"):
+            return None
+        cost, wrt = num.args[1], den.args[1]
+        if cost.op != "atom" or cost.text not in ("C", "J", "L", "E", self.cost):
+            return None
+        if wrt.op != "atom" or wrt.text not in self.names:
+            return None
+        role, l, t = self.names[wrt.text]
+        grad = {"W": "dW", "b": "db", "Z": "dZ", "A": "dA"}.get(role)
+        return None if grad is None else (grad, l, t)
+
+    def _gradient(self, node: MNode, pt: Point):
+        found = self._gradient_of(node)
+        if found is None:
+            return None
+        grad, l, t = found
+        a = pt.arrays.get((grad, l))
+        if a is None:
+            raise ShapeError(f"{show(node)} has no value in this network")
+        return a.T if t else a
 
     def _bias_broadcast(self, node, a, b) -> bool:
         """Z = W A + b: a bias (or a sum over the samples) added to every example."""

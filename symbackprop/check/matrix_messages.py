@@ -17,6 +17,9 @@ MESSAGES = {
     "frac_not_scalar": "a fraction whose denominator is not a number",
     "broadcast": "the shapes {left} and {right} only combine by broadcasting, by accident: "
                  "an elementwise operation needs equal shapes",
+    "no_example": "a value at one point, and the spec has no worked example to check it at",
+    "at_example": "the value at the worked example, to the digits written",
+    "differs_example": "at the worked example the right side is {got}, the left {due}",
     "unknown_name": "{name} is not a name of the {profile} notation for this network",
     "definition": "defines {name} (a name the {profile} notation does not fix)",
     "detected": "read in the notation of {title} ({profile}), detected from its names: {names}",

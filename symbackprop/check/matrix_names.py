@@ -44,7 +44,7 @@ def _table(profile: Profile, sizes: tuple[int, ...]) -> dict[str, tuple[str, int
                         (name + "^T", True), (name + "^{T}", True)):
             out.setdefault(normal(text), (role, l, t))
 
-    for role in ("X", "Y", "Yhat", "P"):
+    for role in ("X", "Y", "P"):
         if role in profile.names:
             add(profile.spell(role, hidden=hidden), role, L if role != "X" else 0)
     for l in range(1, L + 1):
@@ -53,4 +53,5 @@ def _table(profile: Profile, sizes: tuple[int, ...]) -> dict[str, tuple[str, int
             if l < L:  # cs231n's h of the one hidden layer is also h_1
                 add(profile.spell(role, l, hidden=L + 1), role, l)
     add(profile.spell("A", 0, hidden=hidden), "X", 0)  # A^{[0]} = X, Nielsen's a^1 = x
+    add(profile.spell("Yhat", hidden=hidden), "Yhat", L)  # after the layers: cs231n's s
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..profiles import PROFILES
 from .index_claims import IndexSession
 from .index_names import mazur_atom, parse_atom
-from .matrix_claims import Session
+from .matrix_claims import Session, Verdict
 from .matrix_messages import say
 from .matrix_names import normal, table
 from .matrix_parse import MatrixUnreadable, MNode, parse_sides
@@ -86,5 +86,11 @@ class Both:
         self.index = IndexSession(profile, truth)
 
     def judge(self, text: str):
-        v = self.matrix.judge(text) if self.matrix is not None else None
-        return v if v is not None else self.index.judge(text)
+        try:
+            v = self.matrix.judge(text) if self.matrix is not None else None
+            return v if v is not None else self.index.judge(text)
+        except RecursionError:
+            return Verdict("error", "nested too deeply to judge")
+        except Exception as e:  # nothing in a file may crash the checker (as judge.py)
+            return Verdict("error", f"the checker could not judge this "
+                                    f"({type(e).__name__}: {e})"[:300])

@@ -61,6 +61,16 @@ class Profile:
         return out
 
     @staticmethod
+    def prime(name: str) -> str:
+        r"""A function's derivative as the books print it: g^{[1]} -> g^{[1]\prime} (Ng),
+        f -> f'."""
+        if name.endswith("}") and "^{" in name:
+            head, _, sup = name.rpartition("^{")
+            if sup.count("{") == sup.count("}") - 1:
+                return f"{head}^{{{sup[:-1]}\\prime}}"
+        return f"{name}'"
+
+    @staticmethod
     def transpose(name: str) -> str:
         """``name`` transposed as the books print it: W^{[2]} -> W^{[2]T} (one superscript,
         as Ng and Goodfellow write it), X -> X^T, h_1 -> h_1^T."""

@@ -89,7 +89,7 @@ def profile_view(lesson, profile: Profile) -> dict:
             "A_prev": a_name(l - 1), "A_prev_T": profile.transpose(a_name(l - 1)),
             "W_T": profile.transpose(sp("W", l)), "dZ": sp("dZ", l), "dW": sp("dW", l),
             "db": sp("db", l), "dA": sp("dA", l), "dA_prev": sp("dA", l - 1),
-            "act": sp("act", l),
+            "act": sp("act", l), "act_prime": profile.prime(sp("act", l)),
             "w": sp("w", l, "j", "k"), "bs": sp("bs", l, "j"), "z": sp("z", l, "j"),
             "a": sp("a", l, "j"), "a_prev_k": sp("a", l - 1, "k") if l > 1 else sp("x", None, "k"),
             "delta": sp("delta", l, "j"),
