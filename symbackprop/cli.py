@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     lesson.add_argument("--templates", metavar="DIR",
                         help="a folder of templates that override the built-in ones of the "
                              "same relative path (markdown/lesson.md.j2, latex/_step.tex.j2, ...)")
+    _notation_option(lesson, "the notation the page is written in")
     deep = lesson.add_argument_group(
         "the deep preset's page (vanishing and exploding gradients, residual connections)")
     deep.add_argument("--depth", metavar="L", help="hidden layers (default 5)")
@@ -89,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE",
                        help="Markdown, LaTeX or plain-text files, or folders of them")
     check.add_argument("--json", action="store_true", help="print JSON")
+    _notation_option(check, "the notation the claims are read in (default: the spec's, "
+                            "else detected from the page's names)")
     check.add_argument("--jobs", type=int, metavar="N", help="check N files at a time (batch)")
     check.add_argument("--dask", metavar="ADDRESS",
                        help="batch: send the files to this Dask scheduler (extra 'dask')")
@@ -106,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="comma-separated question kinds, in order: forward, chain, expression, "
                            "gradient, update; KIND:NAME fixes the parameter (gradient:w_5); "
                            "default: forward,chain,expression,gradient,update")
+    _notation_option(exam, "the notation questions and keys are written in")
     exam.add_argument("--title", help="title of the sheets (plain text)")
     exam.add_argument("--course", help="course line under the title (plain text)")
     exam.add_argument("--instructions", help="instructions on every sheet (plain text; a blank "
@@ -135,6 +139,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="folder for grades.csv and grades.json (default: print a summary)")
     web.add_parser(sub)
     return p
+
+
+def _notation_option(parser, what: str):
+    from .profiles import STYLES
+
+    parser.add_argument("--notation", metavar="STYLE", choices=STYLES,
+                        help=f"{what} (overrides the spec's [notation] style): "
+                             + ", ".join(STYLES))
+
+
+def _style(args, net) -> str:
+    """The notation profile asked for: --notation, else the spec's [notation] style."""
+    return args.notation or getattr(getattr(net, "notation", None), "style", "lesson")
 
 
 def main(argv=None) -> int:
@@ -218,9 +235,15 @@ def cmd_lesson(args) -> int:
         net = replace(net, detail="all")
     output = _output(args)
     check_folder(args.output)  # a bad -o is said before the minutes of rendering
+    style = _style(args, net)
     # everything rendered before anything is written, then written as one set
-    files = (deep_files(net, options, seed=args.seed, output=output) if deep
-             else lesson_files(net, seed=args.seed, output=output))
+    if style != "lesson":
+        from .profile_pages import profile_files
+
+        files = profile_files(net, style, seed=args.seed, output=output)
+    else:
+        files = (deep_files(net, options, seed=args.seed, output=output) if deep
+                 else lesson_files(net, seed=args.seed, output=output))
     for path in write_all(args.output, files):
         print(printable(path))
     return 0
@@ -325,9 +348,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_exam(args) -> int:
+    from dataclasses import replace
+
     from .exam.command import run_exam
 
-    return run_exam(args, specs.load(args.spec))
+    net = specs.load(args.spec)
+    if args.notation and hasattr(net, "layers"):  # the names of every entry (issue 14)
+        net = replace(net, notation=replace(net.notation, style=args.notation))
+    return run_exam(args, net)
 
 
 def cmd_grade(args) -> int:

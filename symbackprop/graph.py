@@ -152,8 +152,12 @@ def _io_keys(table) -> tuple[str, ...]:
 
 
 def parameter_spellings(table) -> Spellings:
-    """The spellings a user may write for the parameters of a layered network."""
-    return Spellings(Entry(q.key, q.latex, (q.latex,)) for q in table.params)
+    """The spellings a user may write for the parameters of a layered network: the page's
+    names, and in a notation profile the lesson's names too (a spec's [example])."""
+    also: dict[str, list[str]] = {}
+    for name, q in table.aliases:
+        also.setdefault(q.key, []).append(name)
+    return Spellings(Entry(q.key, q.latex, (q.latex, *also.get(q.key, ()))) for q in table.params)
 
 
 def _sample(net: Network, table, rng, n: int = 1) -> Values:

@@ -66,6 +66,8 @@ class Names:
     biases: tuple[tuple[Quantity, ...], ...]  # [l-1]: () none, (b,) shared, (b_j...) per unit
     loss: Quantity
     count: Quantity  # N, the number of samples
+    # a profile's table (issue 14) still reads the lesson's names, e.g. in a spec's [example]
+    aliases: tuple[tuple[str, Quantity], ...] = ()
 
     @property
     def params(self) -> tuple[Quantity, ...]:
@@ -88,7 +90,10 @@ class Names:
         return {q.key: q for q in self.all()}
 
     def by_latex(self) -> dict[str, Quantity]:
-        return {canonical_latex(q.latex): q for q in self.all()}
+        out = {canonical_latex(q.latex): q for q in self.all()}
+        for name, q in self.aliases:
+            out.setdefault(name, q)
+        return out
 
 
 def _number_key(q: Quantity):
@@ -175,6 +180,10 @@ def names(net: Network) -> Names:
         weights=tuple(weights), biases=tuple(biases),
         loss=Quantity("L", loss_name, "loss"), count=Quantity("N", "N", "count"),
     )
+    if nota.style != "lesson":  # a textbook's names for every entry (issue 14)
+        from .profiles.scalar_names import rename
+
+        result = rename(result, net)
     _check_unique(result)
     return result
 

@@ -24,3 +24,4 @@ class Notation:
     scope: str = "per_layer"
     derivative: str = "d"
     mean: str = "per_batch"
+    style: str = "lesson"  # a notation profile (symbackprop/profiles): whose names pages use

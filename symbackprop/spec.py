@@ -19,6 +19,7 @@ from .formula_spec import read_graph_spec
 from .layers import is_tensor_spec, read_tensor_network
 from .losses import LOSSES as _LOSSES
 from .notation import DERIVATIVES, MEANS, NUMBERINGS, SCOPES, Notation
+from .profiles import STYLES
 from .spelling import quoted
 
 ACTIVATIONS = tuple(_ACTIVATIONS)  # the registries' names, in their order
@@ -308,13 +309,14 @@ class _Reader:
     def notation(self, data) -> Notation:
         if not isinstance(data, dict):
             self.fail("[notation] must be a table", None, "notation")
-        self.check_keys(data, ("numbering", "scope", "derivative", "mean"), "notation",
+        self.check_keys(data, ("numbering", "scope", "derivative", "mean", "style"), "notation",
                         what="[notation]")
         return Notation(
             numbering=self.choice(data, "numbering", NUMBERINGS, "by_input", "notation"),
             scope=self.choice(data, "scope", SCOPES, "per_layer", "notation"),
             derivative=self.choice(data, "derivative", DERIVATIVES, "d", "notation"),
             mean=self.choice(data, "mean", MEANS, "per_batch", "notation"),
+            style=self.choice(data, "style", STYLES, "lesson", "notation"),
         )
 
     def layer(self, data, i) -> Layer:

@@ -100,7 +100,7 @@ def error_of(r, status):
     (b'{"text": 3}', 422, "'text' must be a string"),
     (b'{"spec": "easynet"}', 422, "'text' is missing"),
     (b'{"text": "", "format": "docx"}', 422, "md, tex, txt"),
-    (b'{"text": "", "notation": "nielsen"}', 422, "lesson"),
+    (b'{"text": "", "notation": "bishop"}', 422, "lesson"),
     (b'{"text": "", "spec": "easynett"}', 422, "did you mean 'easynet'"),
     (b'{"text": "", "txet": ""}', 422, "did you mean 'text'"),
     (b'{"text": "", "spec": "inputs = 0\\n[[layers]]\\nunits = 1\\n"}', 422, "spec:1"),
@@ -129,7 +129,7 @@ def test_unknown_routes_and_methods_are_json(http):
 
 def test_serve_command_rejects_a_bad_spec_or_notation():
     for args, words in ((["--spec", "nonet"], "unknown preset"),
-                        (["--notation", "nielsen"], "styles are lesson")):
+                        (["--notation", "bishop"], "styles are lesson")):
         out = subprocess.run([sys.executable, "-m", "symbackprop", "serve", *args],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert out.returncode == 2 and words in out.stderr, out.stderr

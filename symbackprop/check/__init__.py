@@ -45,11 +45,31 @@ def truth_of(spec) -> Truth:
     return hit
 
 
-def check_equation(spec, text: str, *, mode: str | None = None) -> Result:
+def check_equation(spec, text: str, *, mode: str | None = None,
+                   notation: str | None = None) -> Result:
     """One equation, e.g. ``\\frac{dL}{dy_{pred}} = -\\frac{2}{N}(y_{true} - y_{pred})``
     or ``dL/dw1[1] = -2*w1[2]*x1/N*(y_true - y_pred)``."""
     text = str(text)
-    return judge_equation(truth_of(spec), text.strip(), mode=mode or mode_of(text))
+    truth = truth_of(spec)
+    if notation is not None:  # a matrix claim in a profile (issue 14)
+        out = _in_profile(truth, [text.strip()], notation, "<text>", [1])
+        if out[-1] is not None:
+            return out[-1]
+    return judge_equation(truth, text.strip(), mode=mode or mode_of(text))
+
+
+def _in_profile(truth, texts, notation, file, lines) -> list:
+    """Each text's Result as a matrix claim in the page's profile, or None (issue 14);
+    a first Result (line 0) says which profile was detected, when one was."""
+    from .profile_claims import session_for
+
+    session, note = session_for(truth, texts, notation)
+    out = [Result(file, 0, "", "notation", "not_checked", note)] if note else []
+    for text, line in zip(texts, lines):
+        v = session.judge(text) if session is not None else None
+        out.append(None if v is None else Result(
+            file, line, text, v.kind, v.verdict, v.message, v.counterexample, v.diagnosis))
+    return out
 
 
 # A file's time budget: equations not reached within it are reported as not checked
@@ -59,7 +79,7 @@ FILE_SECONDS = 30.0
 
 
 def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
-               budget: float | None = None) -> list[Result]:
+               budget: float | None = None, notation: str | None = None) -> list[Result]:
     """Every equation of a page, top to bottom: a line may give the worked example's
     values, define a name, or lean on a value worked out above it (``page.Page``).
     Judged until ``budget`` seconds (FILE_SECONDS) are spent; the rest, and the equations
@@ -76,6 +96,14 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
         return [Result(file, 1, "", "text", "not_checked",
                        say("empty_file" if not text.strip() else "no_equations"))]
     out = []
+    # matrix and index claims in the page's profile (issue 14), read first: the profile is
+    # detected from the whole page; None where a line is not such a claim
+    judged = [eq for eq in eqs[:MAX_EQUATIONS] if not eq.text_only]
+    in_profile = _in_profile(truth, [eq.text for eq in judged], notation, file,
+                             [eq.line for eq in judged])
+    if len(in_profile) > len(judged):
+        out.append(in_profile.pop(0))
+    matrix = {id(eq): r for eq, r in zip(judged, in_profile) if r is not None}
     page = Page.for_truth(truth)
     deadline = time.monotonic() + budget
     for i, eq in enumerate(eqs[:MAX_EQUATIONS]):
@@ -83,6 +111,9 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
             out.append(Result(file, eq.line, eq.text, "text", "not_checked",
                               say("over_budget", seconds=f"{budget:g}", left=len(eqs) - i)))
             return out
+        if id(eq) in matrix:
+            out.append(matrix[id(eq)])
+            continue
         before = page.fingerprint()
         key = (truth, eq.text, eq.mode, eq.text_only, before)
         hit = _VERDICTS.get(key)
@@ -103,10 +134,10 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
     return out
 
 
-def check_file(spec, path) -> list[Result]:
+def check_file(spec, path, notation: str | None = None) -> list[Result]:
     """Every equation of a Markdown, LaTeX or plain-text file, in file order.
     Raises InputError when the file cannot be read."""
-    return check_text(spec, read(path), kind_of(path), file=str(path))
+    return check_text(spec, read(path), kind_of(path), file=str(path), notation=notation)
 
 
 __all__ = ["InputError", "Result", "Truth", "check_equation", "check_file", "check_text",

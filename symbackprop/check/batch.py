@@ -88,19 +88,20 @@ _KIND = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a dev
 
 
 _SPEC = None
+_NOTATION = None  # check --notation: the profile claims are read in (issue 14)
 
 
-def _init(spec, worker: bool = False):
-    global _SPEC
+def _init(spec, notation=None, worker: bool = False):
+    global _SPEC, _NOTATION
     if worker:  # Ctrl-C is the parent's to handle (it ends the workers); SIGTERM ends one
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _SPEC = truth_of(spec)
+    _SPEC, _NOTATION = truth_of(spec), notation
 
 
 def _one(path: str):
     try:
-        return path, check_file(_SPEC, path), None
+        return path, check_file(_SPEC, path, notation=_NOTATION), None
     except InputError as e:
         return path, None, str(e)
 
@@ -128,11 +129,12 @@ def report_name(path: str, taken: set) -> str:
     return name
 
 
-def _check_all(spec, files, jobs, results, progress):
+def _check_all(spec, files, jobs, results, progress, notation=None):
     """Fill ``results`` {path: (results, error)}, in parallel with ``jobs`` > 1."""
     total = len(files)
     if jobs > 1 and total > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec, True))
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init,
+                                   initargs=(spec, notation, True))
         try:
             futures = [pool.submit(_one, str(f)) for f in files]
             for n, fut in enumerate(as_completed(futures), 1):
@@ -147,7 +149,7 @@ def _check_all(spec, files, jobs, results, progress):
             raise
         pool.shutdown()
     else:
-        _init(spec)
+        _init(spec, notation)
         for n, f in enumerate(files, 1):
             path, res, err = _one(str(f))
             results[path] = (res, err)
@@ -193,7 +195,8 @@ def _dask(spec, files, address, results: dict, tick):
             tick()
 
 
-def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr", dask=None):
+def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr", dask=None,
+        notation=None):
     """Check every file; write the reports and the summary under ``out``; draw a
     progress bar on ``progress`` (a stream; None for none). Returns (rows, exit code).
     ``jobs``: local processes; ``dask``: a Dask scheduler's address instead."""
@@ -215,7 +218,7 @@ def run(spec, paths, jobs: int = 1, out="check-reports", progress="stderr", dask
         if dask:
             _dask(spec, files, dask, results, tick)
         else:
-            _check_all(spec, files, jobs, results, progress)
+            _check_all(spec, files, jobs, results, progress, notation)
     except BaseException:
         if progress is not None and total:
             progress.write("\n")  # the bar's line ends before the message that follows

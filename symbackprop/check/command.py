@@ -26,7 +26,7 @@ def run(args) -> int:
                 or any(Path(p).is_dir() for p in paths))
     if not is_batch:
         try:
-            results = check_file(truth, paths[0])
+            results = check_file(truth, paths[0], notation=getattr(args, "notation", None))
         except InputError as e:
             print(f"symbackprop: error: {printable(e)}", file=sys.stderr)
             return 2
@@ -37,7 +37,8 @@ def run(args) -> int:
     jobs = max(1, args.jobs or 1)
     check_folder(args.output or "check-reports")  # a bad -o is said before the checking
     rows, code = batch.run(args.spec, paths, jobs=jobs, out=args.output or "check-reports",
-                           dask=getattr(args, "dask", None))
+                           dask=getattr(args, "dask", None),
+                           notation=getattr(args, "notation", None))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

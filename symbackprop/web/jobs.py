@@ -39,8 +39,8 @@ def truth(spec: dict) -> Truth:
 
 
 def with_notation(t: Truth, notation: str) -> Truth:
-    """The network's table read in the given notation style. Only the lesson's exists
-    (``limits.notations``), which is the table itself."""
+    """The network's table; the notation style (``limits.notations``) is passed to the
+    checker, which reads matrix and index claims in it (issue 14)."""
     return t
 
 
@@ -50,7 +50,9 @@ def check(payload: dict) -> str:
         t = with_notation(truth(payload["spec"]), payload["notation"])
     except SpecError as e:
         raise JobError(422, str(e)) from None
-    results = check_text(t, payload["text"], FORMATS[payload["format"]], file=payload["file"])
+    style = payload["notation"]
+    results = check_text(t, payload["text"], FORMATS[payload["format"]], file=payload["file"],
+                         notation=None if style == "lesson" else style)
     return json_report(results)
 
 

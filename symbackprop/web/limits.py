@@ -16,6 +16,7 @@ FORMATS = {"md": "markdown", "tex": "latex", "txt": "text"}
 
 
 def notations() -> tuple[str, ...]:
-    """The notation styles a claim may be written in. Only the lesson's exists today;
-    when notation profiles land, this is the one place that lists them."""
-    return ("lesson",)
+    """The notation styles a claim may be written in: the profiles' registry."""
+    from ..profiles import STYLES
+
+    return STYLES
