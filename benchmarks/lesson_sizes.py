@@ -13,6 +13,7 @@ Writes benchmarks/lesson_sizes.json and prints a Markdown table for benchmarks/R
 from __future__ import annotations
 
 import json
+import os
 import multiprocessing as mp
 import platform
 import subprocess
@@ -65,6 +66,15 @@ def _whole_one(text, out):
     out.put((time.perf_counter() - t, verdict, proof.method_for(d)))
 
 
+def _method(text) -> str:
+    """The way proof.py proves this network (counted on the graph: cheap)."""
+    from symbackprop import proof, spec
+    from symbackprop.derive import derive
+    from symbackprop.graph import build_graph
+
+    return proof.method_for(derive(build_graph(spec.loads(text, name="net"))))
+
+
 def baseline(text):
     """The whole-loss identity for one parameter, in a child process stopped after the
     budget: (seconds or None, verdict, the method the new proof chooses)."""
@@ -91,18 +101,21 @@ def main():
                 spec_args = ["deep", *what]
             lesson = cli("lesson", *spec_args, "-o", str(Path(tmp) / "out"))
             verify = cli("verify", spec_args[0]) if how == "file" else None
-            old, verdict, method = baseline(what) if how == "file" else (None, "", None)
+            old, verdict, _ = baseline(what) if how == "file" else (None, "", None)
+            method = _method(what) if how == "file" else "local"
             rows.append({"network": label, "lesson_s": round(lesson, 2),
                          "verify_s": None if verify is None else round(verify, 2),
                          "baseline_whole_one_param_s": None if old is None else round(old, 2),
                          "baseline_verdict": verdict, "method": method})
             print(rows[-1], file=sys.stderr)
+    load = os.getloadavg()[0]
     import numpy
     import sympy
 
     result = {"machine": f"{platform.machine()}, {mp.cpu_count()} cores, Python "
                          f"{platform.python_version()}, sympy {sympy.__version__}, numpy "
                          f"{numpy.__version__}",
+              "load_average_at_end": round(load, 2),
               "baseline_budget_s": BASELINE_BUDGET_S, "rows": rows}
     (HERE / "lesson_sizes.json").write_text(json.dumps(result, indent=1) + "\n")
     print("| network | lesson (s) | verify (s) | proof | baseline: whole-loss identity, one parameter (s) |")
