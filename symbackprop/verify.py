@@ -135,27 +135,32 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
             ref = {pos[k]: v for k, v in reference.flatten(net, ref).items()}
             fd = {pos[k]: v for k, v in reference.flatten(net, fd).items()}
             keys = list(d.gradients)
-            a = [derived[k] for k in keys]
-            e_ref = normalized_error(a, [ref[k] for k in keys])
-            e_fd = normalized_error(a, [fd[k] for k in keys])
-            report.errors_ref.append(e_ref)
-            report.errors_fd.append(e_fd)
-            report.checks += 1
             where = (MESSAGES["example"] if point < 0
                      else MESSAGES["where"].format(point=point + 1, n=n))
-            for k in keys:
-                said = dict(derivative=f"dL/d{g.latex[k]}", where=where, derived=derived[k])
-                if normalized_error(derived[k], ref[k]) > tol and abs(derived[k] - ref[k]) > 1e-12:
-                    report.failures.append(
-                        MESSAGES["vs"].format(**said, what=REFERENCE, other=ref[k]))
-                if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
-                    report.failures.append(
-                        MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
+            compare_point(report, g, keys, derived, ref, fd, where, tol)
             if point == first and n == 1:
                 report.rows = [Row(k, g.latex[k], derived[k], ref[k], fd[k], "skipped")
                                for k in keys]
     _prove(d, report, seed, symbolic, progress, "dL")
     return report
+
+
+def compare_point(report: Report, g, keys, derived: dict, ref: dict, fd: dict, where: str,
+                  tol: float = TOL):
+    """One evaluation: the derived gradients against the reference's and the finite
+    differences', over all parameters (the report's figures) and one by one (its
+    failures, each naming the parameter and both values)."""
+    a = [derived[k] for k in keys]
+    report.errors_ref.append(normalized_error(a, [ref[k] for k in keys]))
+    report.errors_fd.append(normalized_error(a, [fd[k] for k in keys]))
+    report.checks += 1
+    for k in keys:
+        said = dict(derivative=f"dL/d{g.latex[k]}", where=where, derived=derived[k])
+        if normalized_error(derived[k], ref[k]) > tol and abs(derived[k] - ref[k]) > 1e-12:
+            report.failures.append(MESSAGES["vs"].format(**said, what=REFERENCE, other=ref[k]))
+        if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
+            report.failures.append(
+                MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
 
 
 def _prove(d: Derivation, report: Report, seed: int, symbolic: bool, progress, of: str):

@@ -9,8 +9,7 @@ import numpy as np
 
 from .. import reference_layers as ref
 from ..numeric import Values, evaluate
-from ..verify import FINITE_DIFFERENCES, MESSAGES, REFERENCE, Report, Row, _prove, \
-    normalized_error
+from ..verify import MESSAGES, Report, Row, _prove, compare_point
 from .tensors import from_tensors
 
 
@@ -34,19 +33,8 @@ def check_tensor_network(d, seed=0, points=3, batch=5, tol=1e-7, symbolic=True,
             _, r = ref.backward(net, tensors, X, T)
             fd = ref.numeric_grad(net, tensors, X, T)
             r, fd = from_tensors(g, r), from_tensors(g, fd)
-            a = [derived[k] for k in keys]
-            report.errors_ref.append(normalized_error(a, [r[k] for k in keys]))
-            report.errors_fd.append(normalized_error(a, [fd[k] for k in keys]))
-            report.checks += 1
-            where = MESSAGES["where"].format(point=point + 1, n=n)
-            for k in keys:
-                said = dict(derivative=f"dL/d{g.latex[k]}", where=where, derived=derived[k])
-                if normalized_error(derived[k], r[k]) > tol and abs(derived[k] - r[k]) > 1e-12:
-                    report.failures.append(
-                        MESSAGES["vs"].format(**said, what=REFERENCE, other=r[k]))
-                if normalized_error(derived[k], fd[k]) > 1e-5 and abs(derived[k] - fd[k]) > 1e-8:
-                    report.failures.append(
-                        MESSAGES["vs"].format(**said, what=FINITE_DIFFERENCES, other=fd[k]))
+            compare_point(report, g, keys, derived, r, fd,
+                          MESSAGES["where"].format(point=point + 1, n=n), tol)
             if point == 0 and n == sizes[0]:
                 report.rows = [Row(k, g.latex[k], derived[k], r[k], fd[k], "skipped")
                                for k in keys]
