@@ -447,7 +447,7 @@ def test_bombs_are_rejected_quickly(text):
     with pytest.raises(SpecError):
         node = parse(text)
         to_sympy(node, SYMBOLS, FUNCTIONS)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 2.5  # a hang, not a machine under load, fails it
 
 
 @pytest.mark.parametrize("text", [
