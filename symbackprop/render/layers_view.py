@@ -17,12 +17,15 @@ from .views import LOSS_NAMES, Notation, StepViews, verification_view
 # Each kind's page fragment (templates/<format>/_layer_<family>.*.j2).
 FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
             "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm",
-            "layernorm": "layernorm", "dropout": "dropout"}
+            "layernorm": "layernorm", "dropout": "dropout", "embedding": "embedding",
+            "attention": "attention"}
 # The symbol of each parameter tensor on the page.
 SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
           ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c",
           ("batchnorm", "weight"): r"\gamma", ("batchnorm", "bias"): r"\beta",
-          ("layernorm", "weight"): r"\gamma", ("layernorm", "bias"): r"\beta"}
+          ("layernorm", "weight"): r"\gamma", ("layernorm", "bias"): r"\beta",
+          ("embedding", "weight"): "E", ("attention", "W_q"): "{W_q}",
+          ("attention", "W_k"): "{W_k}", ("attention", "W_v"): "{W_v}"}
 
 
 def shape_text(shape) -> str:
@@ -54,6 +57,9 @@ def equation(n: Notation, k: str) -> dict:
     node = g.nodes[k]
     if node.op == "maxpool":
         rhs = r"\max\left(" + ", ".join(g.latex[i] for i in node.inputs) + r"\right)"
+    elif node.op == "embedding":  # the lookup as its Iverson brackets, ids from 0
+        x, *rows = node.inputs
+        rhs = " + ".join(rf"[{g.latex[x]} = {v}]\, {g.latex[e]}" for v, e in enumerate(rows))
     else:
         rhs = n.tex(node.expr)
     return {"lhs": g.latex[k], "rhs": rhs}
