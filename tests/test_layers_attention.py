@@ -62,3 +62,17 @@ def test_one_token_attends_to_itself():
     derived = to_tensors(g, grads, 0.0)
     assert np.all(derived["1.W_q"] == 0) and np.all(derived["1.W_k"] == 0)
     assert np.any(derived["1.W_v"] != 0)
+
+
+def test_the_page_derives_the_step_through_the_softmax(tmp_path):
+    """The attention page shows dL/ds: the score's gradient summed over its row's weights,
+    each local derivative the softmax's α_{t,u}([u = u'] − α_{t,u'})."""
+    from symbackprop.cli import main
+
+    assert main(["lesson", "attention", "-o", str(tmp_path)]) == 0
+    page = (tmp_path / "attention.md").read_text()
+    assert r"### $dL/ds^{[1]}_{1,1}$" in page
+    assert (r"\frac{d\alpha^{[1]}_{1,1}}{ds^{[1]}_{1,1}} = \alpha^{[1]}_{1,1} "
+            r"\left(1 - \alpha^{[1]}_{1,1}\right)") in page
+    assert r"\frac{d\alpha^{[1]}_{1,2}}{ds^{[1]}_{1,1}} = - \alpha^{[1]}_{1,1} \alpha^{[1]}_{1,2}" \
+        in page

@@ -97,8 +97,10 @@ def _example(g: Graph, net: TensorNetwork) -> Values:
     """Seeded round numbers for the worked example (one sample)."""
     rng = np.random.default_rng(7)
     params = {k: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for k in g.params}
-    X = _ids(net, rng, 1) if _vocab(net) else \
-        np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
+    if _vocab(net):  # ids cycling through the vocabulary: a token repeats once T > V
+        X = (np.arange(net.shape[0]) % _vocab(net)).astype(float)[None]
+    else:
+        X = np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
     B = net.batch if net.coupled else 1
     T = _targets(net, len(g.targets) // B, rng, B, rounded=True).reshape(1, -1)
     return Values(X, T, params)

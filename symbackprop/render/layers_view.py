@@ -19,6 +19,9 @@ FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "p
             "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm",
             "layernorm": "layernorm", "dropout": "dropout", "embedding": "embedding",
             "attention": "attention"}
+# Ops whose nodes' gradient is a pattern of its own on a page, besides the layer's first
+# branching sum: an attention's scores (the step back through the row softmax).
+OWN_PATTERN = ("scores",)
 # The symbol of each parameter tensor on the page.
 SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
           ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c",
@@ -102,7 +105,9 @@ def layers_view(lesson: Lesson) -> dict:
     steps, seen = [], set()
     tensor_of = {k: name for name, keys in g.tensors.items() for k in keys.reshape(-1)}
     for s in d.steps:
-        group = tensor_of.get(s.wrt) or ("sum", g.layer_of.get(s.wrt))
+        op = g.nodes[s.wrt].op
+        group = tensor_of.get(s.wrt) or ("sum", g.layer_of.get(s.wrt),
+                                         op if op in OWN_PATTERN else "")
         if full or group not in seen:
             seen.add(group)
             sv = views.view(s)
