@@ -4,9 +4,11 @@ PyTorch-style keys "<l>.W_q", "<l>.W_k", "<l>.W_v" (d_in × d_k, tokens as rows)
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from symbackprop import reference_layers as ref
 from symbackprop.derive import derive
+from symbackprop.errors import SpecError
 from symbackprop.graph import build_graph
 from symbackprop.layers.tensors import from_tensors, to_tensors
 from symbackprop.numeric import Values, evaluate
@@ -76,3 +78,8 @@ def test_the_page_derives_the_step_through_the_softmax(tmp_path):
             r"\left(1 - \alpha^{[1]}_{1,1}\right)") in page
     assert r"\frac{d\alpha^{[1]}_{1,2}}{ds^{[1]}_{1,1}} = - \alpha^{[1]}_{1,1} \alpha^{[1]}_{1,2}" \
         in page
+
+
+def test_a_long_sequence_is_refused_at_its_line():
+    with pytest.raises(SpecError, match=r"at most 8 tokens \(T² scores\), got T = 9"):
+        loads(SPEC.replace("inputs = [2, 2]", "inputs = [9, 2]"))

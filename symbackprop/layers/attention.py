@@ -20,6 +20,8 @@ import sympy as sp
 
 from . import fields
 
+MAX_TOKENS = 8
+
 
 @dataclass(frozen=True)
 class Attention:
@@ -37,6 +39,9 @@ class Attention:
         if len(shape) != 2:
             raise ValueError(f"attention needs an input of T tokens × features, "
                              f"got {list(shape)}")
+        if shape[0] > MAX_TOKENS:  # T² scores, each softmax a sum over T: keep T short
+            raise ValueError(f"attention runs over at most {MAX_TOKENS} tokens (T² scores), "
+                             f"got T = {shape[0]}")
         return (shape[0], self.dim)
 
     def params(self, shape) -> dict:
