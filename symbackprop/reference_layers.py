@@ -6,6 +6,8 @@ central finite differences of the forward pass. It shares no code with the symbo
 - conv1d/conv2d ``weight`` (filters, channels, *kernel), ``bias`` (filters,), the
   cross-correlation z[f, i, j] = b[f] + Σ_{c,u,v} w[f, c, u, v] x[c, s i + u - p, s j + v - p];
 - dense ``weight`` (out, in), ``bias`` (out,);
+- embedding ``weight`` (num_embeddings, dim); attention ``W_q``, ``W_k``, ``W_v`` (d_in, d_k),
+  tokens as rows (``reference_sequence``);
 - maxpool routes the gradient to the first largest entry of each window (row-major order),
   avgpool spreads it evenly.
 
@@ -20,6 +22,8 @@ import itertools
 import numpy as np
 
 from .reference_norms import bn_backward, bn_forward, ln_backward, ln_forward
+from .reference_sequence import attention_backward, attention_forward, embedding_backward, \
+    embedding_forward
 
 LEAKY = 0.01
 
@@ -234,6 +238,12 @@ def forward(net, params: dict, X):
         elif layer.kind == "layernorm":
             z = None
             a = ln_forward(params, l, x)
+        elif layer.kind == "embedding":
+            z = None
+            a = embedding_forward(params, l, x)
+        elif layer.kind == "attention":
+            z = None
+            a = attention_forward(params, l, x)
         elif layer.kind == "dropout":
             z = layer.keep(x.shape[1:]) / (1 - float(layer.p))  # the fixed mask, scaled
             a = x * z
@@ -293,6 +303,10 @@ def backward(net, params: dict, X, T):
             g = bn_backward(params, l, x, g, grads)
         elif layer.kind == "layernorm":
             g = ln_backward(params, l, x, g, grads)
+        elif layer.kind == "embedding":
+            g = embedding_backward(params, l, x, g, grads)
+        elif layer.kind == "attention":
+            g = attention_backward(params, l, x, g, grads)
         elif layer.kind == "dropout":
             g = g * z
     return value, grads
@@ -343,6 +357,13 @@ def init_params(net, rng, scale: float = 0.5) -> dict:
         elif kind == "batchnorm":
             params[f"{l}.weight"] = 1 + rng.normal(0, scale, shape[0])
             params[f"{l}.bias"] = rng.normal(0, scale, shape[0])
+        elif kind == "embedding":
+            params[f"{l}.weight"] = rng.normal(0, scale, (layer.num_embeddings, layer.dim))
+            shape = (shape[0], layer.dim)
+        elif kind == "attention":
+            for name in ("W_q", "W_k", "W_v"):
+                params[f"{l}.{name}"] = rng.normal(0, scale, (shape[1], layer.dim))
+            shape = (shape[0], layer.dim)
         elif kind == "rnn":
             H = layer.units
             params[f"{l}.weight_ih"] = rng.normal(0, scale, (H, shape[1]))

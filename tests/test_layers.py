@@ -69,6 +69,18 @@ CORPUS = {
                          {"units": 1}),
     "rnn_T1": spec("[1, 3]", {"kind": '"rnn"', "units": 2, "bias": '"per_unit"'},
                    {"units": 1}),
+    # 4 positions over 2 ids: a token is always repeated
+    "embedding_T4": spec("[4]", {"kind": '"embedding"', "num_embeddings": 2, "dim": 2},
+                         {"kind": '"flatten"'}, {"units": 2, "activation": '"tanh"'}),
+    "attention_T3": spec("[3, 2]", {"kind": '"attention"', "dim": 2}, {"kind": '"flatten"'},
+                         {"units": 2, "activation": '"sigmoid"', "bias": '"per_unit"'}),
+    "attention_T1": spec("[1, 3]", {"kind": '"attention"', "dim": 2}, {"kind": '"flatten"'},
+                         {"units": 1}, loss="half_sse"),
+    "embedding_attention": spec("[3]", {"kind": '"embedding"', "num_embeddings": 2, "dim": 2},
+                                {"kind": '"attention"', "dim": 1}, {"kind": '"flatten"'},
+                                {"units": 1}),
+    "embedding_T1": spec("[1]", {"kind": '"embedding"', "num_embeddings": 3, "dim": 2},
+                         {"kind": '"flatten"'}, {"units": 1, "bias": '"per_unit"'}),
 }
 
 
@@ -151,7 +163,8 @@ def test_bptt_weight_hh_is_a_sum_over_time_steps():
                                     "2.weight"}
 
 
-@pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d", "rnn_last_T4", "bn_dense_B4"])
+@pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d", "rnn_last_T4", "bn_dense_B4",
+                                  "embedding_T4", "attention_T3"])
 def test_verify_proves_each_kind(name):
     report = check_gradients(derive(build_graph(CORPUS[name])), points=1, batch=3)
     assert report.ok, report.failures

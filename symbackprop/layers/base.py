@@ -50,6 +50,9 @@ class Builder:
     tensors: dict = field(default_factory=dict)
     # layer number -> the layer's computed node keys (for pages: one pattern per layer)
     layer_of: dict = field(default_factory=dict)
+    # node -> {definition: symbol}: how its local derivatives name other nodes (an
+    # attention's softmax derivative in the α of its row); the proof puts them back
+    rewrites: dict = field(default_factory=dict)
     current: int = 0  # the layer being built
     # a graph over a whole batch (batch norm couples the samples): every per-sample entry
     # carries its sample n, in its key (``z1_n2_1_3``) and its name (``z^{[1](2)}_{1,3}``)

@@ -43,7 +43,7 @@ def build_tensor_graph(net: TensorNetwork) -> Graph:
     outs = [[k for k in x.reshape(-1)] for x in xs]
     K = len(outs[0])
     S = b.sym
-    rewrites, targets, terms = {}, [], []
+    rewrites, targets, terms = dict(b.rewrites), [], []
     loss = ops.LOSSES[net.loss]
     for n, out in enumerate(outs):
         mark = "" if B == 1 else f"^{{({n + 1})}}"
@@ -97,7 +97,10 @@ def _example(g: Graph, net: TensorNetwork) -> Values:
     """Seeded round numbers for the worked example (one sample)."""
     rng = np.random.default_rng(7)
     params = {k: float(np.round(rng.uniform(-1, 1), 1) or 0.5) for k in g.params}
-    X = np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
+    if _vocab(net):  # ids cycling through the vocabulary: a token repeats once T > V
+        X = (np.arange(net.shape[0]) % _vocab(net)).astype(float)[None]
+    else:
+        X = np.round(rng.uniform(-1, 1, size=(1, len(g.inputs))), 1)
     B = net.batch if net.coupled else 1
     T = _targets(net, len(g.targets) // B, rng, B, rounded=True).reshape(1, -1)
     return Values(X, T, params)
@@ -120,8 +123,18 @@ def sample(g: Graph, net: TensorNetwork, rng, n: int = 1) -> Values:
         B = net.batch
         X = rng.normal(size=(1, len(g.inputs)))
         return Values(X, _targets(net, len(g.targets) // B, rng, B).reshape(1, -1), params)
-    X = rng.normal(size=(n, len(g.inputs)))
+    X = _ids(net, rng, n) if _vocab(net) else rng.normal(size=(n, len(g.inputs)))
     return Values(X, _targets(net, len(g.targets), rng, n), params)
+
+
+def _vocab(net) -> int:
+    """The count of token ids when the input is token ids (an embedding first), else 0."""
+    return getattr(net.layers[0], "num_embeddings", 0)
+
+
+def _ids(net, rng, n):
+    """n samples of token ids, as floats (the graph's inputs are numbers)."""
+    return rng.integers(0, _vocab(net), size=(n, net.shape[0])).astype(float)
 
 
 def _oracle(*args, **kwargs):

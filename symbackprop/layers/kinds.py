@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from .attention import Attention
 from .batchnorm import BatchNorm
 from .conv import Conv
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .layernorm import LayerNorm
 from .pool import Pool
@@ -22,4 +24,6 @@ KINDS = {
     "batchnorm": BatchNorm.read,
     "layernorm": LayerNorm.read,
     "dropout": Dropout.read,
+    "embedding": Embedding.read,
+    "attention": Attention.read,
 }

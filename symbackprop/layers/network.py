@@ -75,6 +75,9 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
         if kind not in KINDS:
             r.fail(f"kind = {kind!r} is not one of: {', '.join(KINDS)}", "layers", "kind", i)
         layer = KINDS[kind](r, raw, i)
+        if kind == "embedding" and i > 0:
+            r.fail(f"[[layers]] #{i + 1} (embedding): an embedding reads token ids, so it "
+                   f"is the first layer", "layers", "kind", i)
         line = "kind" if "kind" in raw else None  # else the [[layers]] header
         try:
             at = layer.out_shape(at)

@@ -69,6 +69,10 @@ def parse_tensor_values(data, g, where: str = "values", seed: int | None = None)
     if X.shape[1:] != net.shape:
         raise SpecError(f"inputs: expected one sample of shape {_shape(net.shape)} or a list "
                         f"of such samples, got shape {_shape(X.shape)}", where)
+    vocab = getattr(net.layers[0], "num_embeddings", 0)
+    if vocab and not np.all((X == np.round(X)) & (X >= 0) & (X < vocab)):
+        raise SpecError(f"inputs: an embedding reads token ids, whole numbers from 0 to "
+                        f"{vocab - 1} (num_embeddings = {vocab})", where)
     K = len(g.targets) // (net.batch if net.coupled else 1)
     T = _array(data["targets"], "targets", where)
     T = T.reshape(1, -1) if T.ndim == 1 else T

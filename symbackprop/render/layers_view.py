@@ -17,12 +17,18 @@ from .views import LOSS_NAMES, Notation, StepViews, verification_view
 # Each kind's page fragment (templates/<format>/_layer_<family>.*.j2).
 FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
             "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm",
-            "layernorm": "layernorm", "dropout": "dropout"}
+            "layernorm": "layernorm", "dropout": "dropout", "embedding": "embedding",
+            "attention": "attention"}
+# Ops whose nodes' gradient is a pattern of its own on a page, besides the layer's first
+# branching sum: an attention's scores (the step back through the row softmax).
+OWN_PATTERN = ("scores",)
 # The symbol of each parameter tensor on the page.
 SYMBOL = {("conv1d", "weight"): "K", ("conv2d", "weight"): "K", ("dense", "weight"): "W",
           ("rnn", "weight_ih"): "U", ("rnn", "weight_hh"): "V", ("rnn", "bias_hh"): "c",
           ("batchnorm", "weight"): r"\gamma", ("batchnorm", "bias"): r"\beta",
-          ("layernorm", "weight"): r"\gamma", ("layernorm", "bias"): r"\beta"}
+          ("layernorm", "weight"): r"\gamma", ("layernorm", "bias"): r"\beta",
+          ("embedding", "weight"): "E", ("attention", "W_q"): "{W_q}",
+          ("attention", "W_k"): "{W_k}", ("attention", "W_v"): "{W_v}"}
 
 
 def shape_text(shape) -> str:
@@ -54,6 +60,9 @@ def equation(n: Notation, k: str) -> dict:
     node = g.nodes[k]
     if node.op == "maxpool":
         rhs = r"\max\left(" + ", ".join(g.latex[i] for i in node.inputs) + r"\right)"
+    elif node.op == "embedding":  # the lookup as its Iverson brackets, ids from 0
+        x, *rows = node.inputs
+        rhs = " + ".join(rf"[{g.latex[x]} = {v}]\, {g.latex[e]}" for v, e in enumerate(rows))
     else:
         rhs = n.tex(node.expr)
     return {"lhs": g.latex[k], "rhs": rhs}
@@ -96,7 +105,9 @@ def layers_view(lesson: Lesson) -> dict:
     steps, seen = [], set()
     tensor_of = {k: name for name, keys in g.tensors.items() for k in keys.reshape(-1)}
     for s in d.steps:
-        group = tensor_of.get(s.wrt) or ("sum", g.layer_of.get(s.wrt))
+        op = g.nodes[s.wrt].op
+        group = tensor_of.get(s.wrt) or ("sum", g.layer_of.get(s.wrt),
+                                         op if op in OWN_PATTERN else "")
         if full or group not in seen:
             seen.add(group)
             sv = views.view(s)
