@@ -17,6 +17,7 @@ from .activations import ACTIVATIONS as _ACTIVATIONS
 from .errors import SpecError
 from .formula_spec import read_graph_spec
 from .layers import is_tensor_spec, read_tensor_network
+from .limits import MAX_LAYERS, MAX_NAME, MAX_PARAMS, MAX_SPEC_BYTES, MAX_UNITS
 from .losses import LOSSES as _LOSSES
 from .notation import DERIVATIVES, MEANS, NUMBERINGS, SCOPES, Notation
 from .profiles import STYLES
@@ -30,13 +31,6 @@ BIASES = ("none", "per_unit", "shared")
 # sub/superscripts, braces, brackets, commas. No backslash commands, and no ``^^``
 # (TeX reads ``^^5c`` as a backslash).
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^{}\[\],']*$")
-# Sizes the engine holds within seconds and bounded memory (README, "Limits"; measured
-# with benchmarks/limits.py): a spec past them is refused when it is read.
-MAX_UNITS = 64  # units in one layer
-MAX_LAYERS = 64  # layers
-MAX_PARAMS = 2500  # weights and biases together
-MAX_NAME = 40  # characters in one name
-MAX_SPEC_BYTES = 1_000_000  # a spec file
 # The file stem a spec's ``name`` gives its output files: a plain stem, no folders, no
 # hidden file, no control characters.
 _STEM = re.compile(r"^[^./\\\x00-\x1f\x7f:][^/\\\x00-\x1f\x7f:]*$")

@@ -75,3 +75,17 @@ def test_bad_values_are_one_line_errors(capsys, tmp_path, values, message):
     code, out, err = grad(capsys, tmp_path, values)
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_tensor_network_past_the_parameter_limit_is_refused_when_read(capsys, tmp_path):
+    """The spec limits hold for tensor networks too: a flatten of 1 x 8 x 8 into 4,096
+    units is 64 x 4,096 = 262,144 weights, refused at that layer's line before any work."""
+    from symbackprop.cli import main
+
+    path = tmp_path / "big.toml"
+    path.write_text('inputs = [1, 8, 8]\n[[layers]]\nkind = "flatten"\n[[layers]]\n'
+                    'units = 4096\n[[layers]]\nunits = 1\n')
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"symbackprop: error: {path}:4: [[layers]] #2: the network has "
+                   f"{64 * 4096:,} weights and biases; the limit is 2,500"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..limits import MAX_PARAMS
 from ..notation import Notation
 from .kinds import KINDS
 
@@ -67,7 +68,7 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
         r.fail("missing [[layers]]: at least the output layer is needed")
-    layers, shapes, at, nodes = [], [], tuple(shape), int(np.prod(shape))
+    layers, shapes, at, nodes, params = [], [], tuple(shape), int(np.prod(shape)), 0
     for i, raw in enumerate(raw_layers):
         if not isinstance(raw, dict):
             r.fail("each [[layers]] entry must be a table", "layers", None, i)
@@ -83,6 +84,11 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
             at = layer.out_shape(at)
         except ValueError as exc:
             r.fail(f"[[layers]] #{i + 1} ({kind}): {exc}", "layers", line, i)
+        params += sum(int(np.prod(s)) for s in layer.params(shapes[-1] if shapes else
+                                                            tuple(shape)).values())
+        if params > MAX_PARAMS:
+            r.fail(f"[[layers]] #{i + 1}: the network has {params:,} weights and biases; the "
+                   f"limit is {MAX_PARAMS:,}", "layers", line, i)
         nodes += 2 * int(np.prod(at))
         if nodes > MAX_NODES:
             r.fail(f"[[layers]] #{i + 1}: the network has too many entries for a "
