@@ -28,13 +28,13 @@ def check_tensor_network(d, seed=0, points=3, batch=5, tol=1e-7, symbolic=True,
         for n in sizes:
             at = g.sample(rng, n)
             X, T = at.inputs, at.targets
-            _, derived = evaluate(d, Values(X, T, flat))
+            value, derived = evaluate(d, Values(X, T, flat))
             X, T = X.reshape((n,) + net.shape), T.reshape(n, -1)
             _, r = ref.backward(net, tensors, X, T)
             fd = ref.numeric_grad(net, tensors, X, T)
             r, fd = from_tensors(g, r), from_tensors(g, fd)
             compare_point(report, g, keys, derived, r, fd,
-                          MESSAGES["where"].format(point=point + 1, n=n), tol)
+                          MESSAGES["where"].format(point=point + 1, n=n), tol, value)
             if point == 0 and n == sizes[0]:
                 report.rows = [Row(k, g.latex[k], derived[k], r[k], fd[k], "skipped")
                                for k in keys]
