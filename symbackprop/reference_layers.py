@@ -208,9 +208,10 @@ def _rnn_backward(layer, p, l, x, hs, g, grads):
 def forward(net, params: dict, X):
     """The output (N, *out shape) and each layer's cache for ``backward``."""
     a = np.asarray(X, dtype=float).reshape((-1,) + tuple(net.shape))
-    caches = []
+    caches, seen = [], []  # seen: each layer's input (a residual's skip)
     for l, layer in enumerate(net.layers, 1):
         x = a
+        seen.append(x)
         if layer.kind in ("conv1d", "conv2d"):
             z = _conv_forward(layer, params, l, x)
             a = _act(layer.activation, z)
@@ -233,8 +234,8 @@ def forward(net, params: dict, X):
             z = _rnn_forward(params, l, x)  # every h_t, (N, T, H)
             a = z[:, -1] if layer.output == "last" else z
         elif layer.kind == "batchnorm":
-            z = None
-            a = bn_forward(params, l, x)
+            z = bn_forward(params, l, x)
+            a = _act(layer.activation, z)
         elif layer.kind == "layernorm":
             z = None
             a = ln_forward(params, l, x)
@@ -247,6 +248,9 @@ def forward(net, params: dict, X):
         elif layer.kind == "dropout":
             z = layer.keep(x.shape[1:]) / (1 - float(layer.p))  # the fixed mask, scaled
             a = x * z
+        elif layer.kind == "residual":  # F(x) + x, x the input of layer `start`
+            z = x + seen[layer.start - 1]
+            a = _act(layer.activation, z)
         else:
             raise ValueError(f"no reference for {layer.kind}")
         caches.append((x, z))
@@ -281,7 +285,7 @@ def backward(net, params: dict, X, T):
     y, caches = forward(net, params, X)
     value, dy = _loss(net, y.reshape(y.shape[0], -1), np.asarray(T, dtype=float))
     g = dy.reshape(y.shape)
-    grads = {}
+    grads, skips = {}, {}  # skips: layer -> the gradient the identity path brings its input
     for l in range(len(net.layers), 0, -1):
         layer, (x, z) = net.layers[l - 1], caches[l - 1]
         if layer.kind in ("conv1d", "conv2d"):
@@ -300,7 +304,7 @@ def backward(net, params: dict, X, T):
         elif layer.kind == "rnn":
             g = _rnn_backward(layer, params, l, x, z, g, grads)
         elif layer.kind == "batchnorm":
-            g = bn_backward(params, l, x, g, grads)
+            g = bn_backward(params, l, x, g * _act_slope(layer.activation, z), grads)
         elif layer.kind == "layernorm":
             g = ln_backward(params, l, x, g, grads)
         elif layer.kind == "embedding":
@@ -309,6 +313,11 @@ def backward(net, params: dict, X, T):
             g = attention_backward(params, l, x, g, grads)
         elif layer.kind == "dropout":
             g = g * z
+        elif layer.kind == "residual":
+            g = g * _act_slope(layer.activation, z)
+            skips[layer.start] = skips.get(layer.start, 0) + g
+        if l in skips:  # a block's input: the path through F plus the identity path
+            g = g + skips.pop(l)
     return value, grads
 
 

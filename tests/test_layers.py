@@ -81,6 +81,22 @@ CORPUS = {
                                 {"units": 1}),
     "embedding_T1": spec("[1]", {"kind": '"embedding"', "num_embeddings": 3, "dim": 2},
                          {"kind": '"flatten"'}, {"units": 1, "bias": '"per_unit"'}),
+    # residual blocks (F(x) + x, then the activation): dense; conv padded to keep shapes,
+    # without and with batch norm (the ResNet basic block conv-BN-ReLU-conv-BN + skip, ReLU)
+    "residual_dense": spec("[3]", {"units": 3, "activation": '"tanh"', "bias": '"per_unit"'},
+                           {"units": 3}, {"kind": '"residual"', "from": 1,
+                                          "activation": '"tanh"'}, {"units": 1}),
+    "residual_conv": spec("[1, 3, 3]", {**CONV, "filters": 2, "kernel": 1},
+                          {**CONV, "filters": 2, "kernel": 3, "padding": 1,
+                           "activation": '"tanh"'},
+                          {**CONV, "filters": 2, "kernel": 3, "padding": 1},
+                          {"kind": '"residual"', "from": 2, "activation": '"relu"'},
+                          {"kind": '"flatten"'}, {"units": 1}),
+    "residual_conv_bn_B3": spec("[2, 3, 3]", {**CONV, "filters": 2, "kernel": 3, "padding": 1},
+                                {"kind": '"batchnorm"', "activation": '"relu"'}, {**CONV, "filters": 2, "kernel": 3,
+                                                         "padding": 1}, {"kind": '"batchnorm"'},
+                                {"kind": '"residual"', "from": 1, "activation": '"relu"'},
+                                {"kind": '"flatten"'}, {"units": 1}, batch=3),
 }
 
 
@@ -164,7 +180,8 @@ def test_bptt_weight_hh_is_a_sum_over_time_steps():
 
 
 @pytest.mark.parametrize("name", ["conv_relu_maxpool", "conv1d", "rnn_last_T4", "bn_dense_B4",
-                                  "embedding_T4", "attention_T3"])
+                                  "embedding_T4", "attention_T3", "residual_dense",
+                                  "residual_conv"])
 def test_verify_proves_each_kind(name):
     report = check_gradients(derive(build_graph(CORPUS[name])), points=1, batch=3)
     assert report.ok, report.failures
@@ -183,6 +200,12 @@ def test_verify_proves_each_kind(name):
     ('inputs = [1, 4, 4]\n[[layers]]\nkind = "conv2d"\nfilters = 1\nkernel = [2, 2, 2]\n',
      ":5", "a list of 2"),
     ('inputs = [1, 400, 4]\n[[layers]]\nkind = "flatten"\n', ":1", "inputs"),
+    ('inputs = [1, 4, 4]\n[[layers]]\nkind = "conv2d"\nfilters = 1\nkernel = 3\n'
+     '[[layers]]\nkind = "residual"\nfrom = 1\n', ":8", "the shapes must match"),
+    ('inputs = [3]\n[[layers]]\nunits = 3\n[[layers]]\nkind = "residual"\nfrom = 3\n',
+     ":6", "from = 3 must be a whole number between 1 and 1"),
+    ('inputs = [3]\n[[layers]]\nkind = "residual"\nfrom = 1\n', ":3",
+     "cannot be the first layer"),
 ])
 def test_spec_errors_point_at_the_line(text, where, message):
     with pytest.raises(SpecError) as err:
@@ -253,3 +276,15 @@ def test_shared_compiled_functions_keep_constants_and_arguments_apart():
     assert lambdify_sorted(x - y)(5.0, 2.0) == 3.0
     a, b = sp.symbols("a b", real=True)
     assert lambdify_sorted(b - a)(5.0, 2.0) == -3.0  # sorted: a = 5, b = 2
+
+
+def test_residual_block_input_gradient_is_identity_plus_path_through_F():
+    """∂r/∂x = I + ∂F/∂x: the block's input z1 (layer 2's input, 2 × 3 × 3) feeds the
+    residual sum r4 once (the identity path) and, with padding 1, all 3 × 3 positions of
+    each of layer 2's 2 filters: 18 + 1 terms by hand count."""
+    d = derive(build_graph(CORPUS["residual_conv"]))
+    assert d.graph.nodes["r4_1_2_2"].inputs == ("z3_1_2_2", "z1_1_2_2")
+    terms = d.deltas["z1_1_2_2"].terms
+    assert len(terms) == 19
+    identity = [t for t in terms if "r4_1_2_2" in str(t)]
+    assert len(identity) == 1

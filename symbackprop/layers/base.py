@@ -58,6 +58,8 @@ class Builder:
     # carries its sample n, in its key (``z1_n2_1_3``) and its name (``z^{[1](2)}_{1,3}``)
     batch: int = 1
     sample: int = 0
+    # (layer, sample) -> the layer's input array: a residual's skip reads its block's input
+    block_inputs: dict = field(default_factory=dict)
 
     def key(self, prefix: str, index) -> str:
         return key(prefix + (f"n{self.sample + 1}_" if self.batch > 1 else ""), index)

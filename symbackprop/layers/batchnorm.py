@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from . import fields
-from .base import entries
+from .base import ACTIVATIONS, entries
 
 EPS = sp.Rational(1, 100000)  # PyTorch's default ε = 1e-5, exact
 
@@ -28,13 +28,14 @@ EPS = sp.Rational(1, 100000)  # PyTorch's default ε = 1e-5, exact
 class BatchNorm:
     kind: str = "batchnorm"
     couples: bool = True  # built over the whole batch (``build_batch``)
+    activation: str = "identity"  # after the scale and shift (a ResNet block's BN-ReLU)
 
-    FIELDS = ()
+    FIELDS = ("activation",)
 
     @classmethod
     def read(cls, r, data, i):
         fields.check(r, data, cls.FIELDS, i, "batchnorm")
-        return cls()
+        return cls(activation=fields.choice(r, data, "activation", ACTIVATIONS, "identity", i))
 
     def out_shape(self, shape):
         return tuple(shape)
@@ -69,5 +70,8 @@ class BatchNorm:
                 y = b.key(f"bn{l}_", idx)
                 b.linear(y, b.sub("y", idx, l), [(hat, gamma[c])], beta[c], "scale")
                 outs[n][idx] = y
+        for n in range(B):
+            b.sample = n
+            outs[n] = b.activate(outs[n], self.activation, l)
         b.sample = 0
         return outs

@@ -34,6 +34,7 @@ def build_tensor_graph(net: TensorNetwork) -> Graph:
     inputs = tuple(k for x in xs for k in x.reshape(-1))
     for l, layer in enumerate(net.layers, 1):
         b.current = l
+        b.block_inputs.update({(l, n): x for n, x in enumerate(xs)})
         if getattr(layer, "couples", False):
             xs = layer.build_batch(b, l, xs)
             continue

@@ -11,6 +11,7 @@ from .embedding import Embedding
 from .flatten import Flatten
 from .layernorm import LayerNorm
 from .pool import Pool
+from .residual import Residual
 from .rnn import RNN
 
 KINDS = {
@@ -26,4 +27,5 @@ KINDS = {
     "dropout": Dropout.read,
     "embedding": Embedding.read,
     "attention": Attention.read,
+    "residual": Residual.read,
 }

@@ -80,7 +80,10 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
             r.fail(f"[[layers]] #{i + 1} (embedding): an embedding reads token ids, so it "
                    f"is the first layer", "layers", "kind", i)
         line = "kind" if "kind" in raw else None  # else the [[layers]] header
+        line = "from" if kind == "residual" else line
         try:
+            if kind == "residual":  # the block's input: the input of layer `from`
+                layer.check_skip(([tuple(shape)] + shapes)[layer.start - 1], at)
             at = layer.out_shape(at)
         except ValueError as exc:
             r.fail(f"[[layers]] #{i + 1} ({kind}): {exc}", "layers", line, i)

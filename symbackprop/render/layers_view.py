@@ -18,7 +18,7 @@ from .views import LOSS_NAMES, Notation, StepViews, verification_view
 FRAGMENT = {"conv1d": "conv", "conv2d": "conv", "maxpool": "pool", "avgpool": "pool",
             "flatten": "flatten", "dense": "dense", "rnn": "rnn", "batchnorm": "batchnorm",
             "layernorm": "layernorm", "dropout": "dropout", "embedding": "embedding",
-            "attention": "attention"}
+            "attention": "attention", "residual": "residual"}
 # Ops whose nodes' gradient is a pattern of its own on a page, besides the layer's first
 # branching sum: an attention's scores (the step back through the row softmax).
 OWN_PATTERN = ("scores",)
