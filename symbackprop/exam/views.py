@@ -98,6 +98,10 @@ class Exam:
     def __init__(self, net, variants: int = 1, seed: int = 0, questions: str | None = None,
                  title: str | None = None, course: str | None = None,
                  instructions: str | None = None):
+        if type(net).__name__ == "TensorNetwork":  # the graph.FRONT_ENDS key
+            raise SpecError("exams of networks with tensor layers (convolution, pooling, "
+                            "normalisation, rnn, attention) are not written yet: use a network "
+                            "of dense layers or a graph spec")
         self.graph = is_graph(net)
         if not 1 <= variants <= MAX_VARIANTS:
             raise SpecError(f"--variants {variants} must be between 1 and {MAX_VARIANTS}")
