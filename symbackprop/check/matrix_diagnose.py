@@ -15,29 +15,32 @@ MAX_MUTATIONS = 200  # changes tried on one claim (each evaluated at every point
 _OPS = {"matmul": " ", "had": r" \odot ", "add": " + ", "sub": " - "}
 
 
+def _number(v) -> str:
+    return str(int(v)) if v == int(v) else str(v)
+
+
+# How each kind of node prints, by its op (binary products and sums: _OPS above)
+_SHOW = {
+    "atom": lambda n: n.text,
+    "num": lambda n: _number(n.args[0]),
+    "transpose": lambda n: f"({show(n.args[0])})^T",
+    "neg": lambda n: f"-{show(n.args[0])}",
+    "sum": lambda n: rf"\sum {show(n.args[0])}",
+    "call": lambda n: f"{n.text}{chr(39) if n.prime else ''}({show(n.args[0])})",
+    "frac": lambda n: rf"\frac{{{show(n.args[0])}}}{{{show(n.args[1])}}}",
+    "pow": lambda n: f"({show(n.args[0])})^{show(n.args[1])}",
+}
+
+
 def show(node: MNode) -> str:
-    op = node.op
-    if op == "atom":
-        return node.text
-    if op == "num":
-        v = node.args[0]
-        return str(int(v)) if v == int(v) else str(v)
-    if op == "transpose":
-        return f"({show(node.args[0])})^T"
-    if op == "neg":
-        return f"-{show(node.args[0])}"
-    if op == "sum":
-        return rf"\sum {show(node.args[0])}"
-    if op == "call":
-        return f"{node.text}{chr(39) if node.prime else ''}({show(node.args[0])})"
-    if op == "frac":
-        return rf"\frac{{{show(node.args[0])}}}{{{show(node.args[1])}}}"
-    if op == "pow":
-        return f"({show(node.args[0])})^{show(node.args[1])}"
+    """The claim's tree back in LaTeX, for the messages."""
+    shown = _SHOW.get(node.op)
+    if shown is not None:
+        return shown(node)
     a, b = (show(x) for x in node.args)
-    if op == "matmul" and node.args[1].op in ("add", "sub"):
+    if node.op == "matmul" and node.args[1].op in ("add", "sub"):
         b = f"({b})"
-    return a + _OPS[op] + b
+    return a + _OPS[node.op] + b
 
 
 def paths(node: MNode, path=()):
