@@ -229,6 +229,11 @@ def test_twin_comparison_is_the_references(lesson):
     assert c.plain == pytest.approx(plain_taps[2][0, 0, 0, 0], abs=1e-12)
     assert c.weight_plain == pytest.approx(grads["1.weight"][0, 0, 0, 0], abs=1e-12)
     assert c.norm_plain == pytest.approx(np.sqrt(np.sum(plain_taps[2] ** 2)), abs=1e-12)
+    # the ReLUs the page calls closed are the reference's: no positive input in the batch
+    _, caches = ref.forward(plain, twin_tensors, X)
+    shut = [(l, z.size) for l, (layer, (_, z)) in enumerate(zip(plain.layers, caches), 1)
+            if getattr(layer, "activation", "") == "relu" and np.all(z <= 0)]
+    assert list(c.closed) == shut and shut == [(9, 18)]
 
 
 def test_study_numbers_equal_the_symbolic_derivations(lesson):

@@ -37,6 +37,9 @@ class Comparison:
     norm_plain: float
     loss_residual: float
     loss_plain: float
+    # the twin's layers whose ReLU is closed on every entry of the batch, with their count
+    # of entries: a closed ReLU passes no gradient, so nothing before it learns
+    closed: tuple[tuple[int, int], ...] = ()
 
 
 def twin_lesson(lesson: Lesson) -> tuple[Lesson, dict[int, int]]:
@@ -78,4 +81,16 @@ def compare(lesson: Lesson, twin: Lesson, block: Block) -> Comparison:
         norm_plain=float(np.sqrt(sum(pw.value(pd.deltas[k]) ** 2 for k in xs))),
         loss_residual=float(np.asarray(lesson.env[lesson.graph.sym(loss)]).reshape(-1)[0]),
         loss_plain=float(np.asarray(twin.env[twin.graph.sym(loss)]).reshape(-1)[0]),
+        closed=closed_relus(twin),
     )
+
+
+def closed_relus(lesson: Lesson) -> tuple[tuple[int, int], ...]:
+    """(layer, entries) for each layer whose ReLU outputs are all 0 at the example."""
+    g = lesson.graph
+    outs: dict[int, list[float]] = {}
+    for k, node in g.nodes.items():
+        if node.op == "relu":
+            v = float(np.asarray(lesson.env[g.sym(k)]).reshape(-1)[0])
+            outs.setdefault(g.layer_of[k], []).append(v)
+    return tuple((l, len(vs)) for l, vs in sorted(outs.items()) if max(vs) <= 0)
