@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..resnet import GAINS, ResNetLesson
+from ..resnet import GAINS, ResNetLesson, total_params
 from ..resnet.plots import LABEL
 from ..resnet.study import SETTINGS
 from .layers_view import layers_view, shape_text
@@ -45,8 +45,7 @@ def _study_view(st) -> dict:
                      "first": number(s.signal[0], 3), "last": number(s.signal[-1], 3),
                      "ratio": number(s.ratio, 3),
                      "scale_first": number(s.scale[0], 3), "scale_last": number(s.scale[-1], 3),
-                     "gains": [number(a / b, 3) for a, b in zip(s.signal, s.signal[1:])],
-                     "spread": number(max(s.spread), 3)})
+                     "gains": [number(v, 3) for v in s.gains], "widest": number(s.widest, 3)})
     blocks = [{"b": b + 1, "values": [r["signal"][b] for r in rows]}
               for b in range(st.options.depth)]
     return {"gain": _gain(st.options.gain), "rows": rows, "blocks": blocks,
@@ -67,7 +66,7 @@ def resnet_view(rl: ResNetLesson) -> dict:
                  "weight_plain": number(c.weight_plain),
                  "norm_residual": number(c.norm_residual), "norm_plain": number(c.norm_plain),
                  "loss_residual": number(c.loss_residual), "loss_plain": number(c.loss_plain),
-                 "dead": c.norm_plain == 0.0,
+                 "dead": c.dead,
                  "closed": [{"layer": l, "entries": n} for l, n in c.closed]},
         "identity": _identity_view(rl),
         "jacobians": [{"block": i + 1, "size": len(j.inputs),
@@ -81,7 +80,7 @@ def resnet_view(rl: ResNetLesson) -> dict:
                   "draws": o.draws, "runs": [_study_view(st) for st in rl.studies],
                   "gains": [_gain(g) for g in GAINS]},
         "stages": stages,
-        "total": f"{sum(s.params for s in rl.stages):,}",
+        "total": f"{total_params(rl.stages):,}",
         "plots": [f"{view['name']}_gradients", f"{view['name']}_scale"],
     }
     return view

@@ -41,6 +41,11 @@ class Comparison:
     # of entries: a closed ReLU passes no gradient, so nothing before it learns
     closed: tuple[tuple[int, int], ...] = ()
 
+    @property
+    def dead(self) -> bool:
+        """The twin passes no gradient at all to the first block's input."""
+        return self.norm_plain == 0.0
+
 
 def twin_lesson(lesson: Lesson) -> tuple[Lesson, dict[int, int]]:
     """The plain twin derived and evaluated at the lesson's worked example (the same

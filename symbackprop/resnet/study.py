@@ -51,6 +51,16 @@ class Setting:
         (> 1) from the last block back to the first."""
         return self.signal[0] / self.signal[-1]
 
+    @property
+    def widest(self) -> float:
+        """The largest spread over the draws at any block (largest / smallest draw)."""
+        return max(self.spread)
+
+    @property
+    def gains(self) -> tuple[float, ...]:
+        """||dL/dx_b|| / ||dL/dx_{b+1}||: each block's backward gain, b = 1 .. L − 1."""
+        return tuple(a / b for a, b in zip(self.signal, self.signal[1:]))
+
 
 @dataclass(frozen=True)
 class Study:
