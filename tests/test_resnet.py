@@ -354,3 +354,12 @@ def test_a_users_spec_named_resnet_is_not_hijacked(tmp_path, capsys):
     names = sorted(p.name for p in out.iterdir())
     assert names == ["resnet.md", "resnet.svg", "resnet.tex"]
     assert "## ResNet-50's stage shapes" not in (out / "resnet.md").read_text()
+
+
+def test_the_web_lesson_of_the_preset_is_the_resnet_page():
+    from symbackprop.web.jobs import lesson as web_lesson
+
+    out = web_lesson({"spec": {"preset": "resnet"}})
+    assert "## ResNet-50's stage shapes" in out["files"]["resnet.md"]
+    assert sorted(out["binary"]) == ["resnet_gradients.png", "resnet_gradients.svg",
+                                     "resnet_scale.png", "resnet_scale.svg"]
