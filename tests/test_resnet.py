@@ -277,6 +277,26 @@ def test_study_settings_and_he_scale():
     assert study(small) == he  # seeded
 
 
+def test_the_pages_words_fit_its_numbers():
+    """The prose of "Why batch norm and the identity path keep gradients alive" says
+    vanishes, stays near 1, grows, the same at both scales: each word against the study
+    the page prints (whose numbers the tests above tie to the reference and derivation)."""
+    he, low = study(Options()), study(replace(Options(), gain=1 / 3))
+    assert low.at("plain").ratio < 1e-3 and low.at("plain").scale[-1] < 1e-3  # vanishes
+    assert 1 / 3 < he.at("plain").ratio < 1  # changes less at He's scale
+    assert all(0.5 < v < 2 for v in low.at("residual").signal)  # stays near 1
+    assert he.at("residual").ratio > 1 and he.at("residual").scale[-1] > 10  # grows
+    # batch norm: the same forward scale at both weight scales, the same gradient from
+    # block 2 on (to 5 %), each block's backward gain above 1 in the plain stack
+    assert he.at("plain_bn").scale == pytest.approx(low.at("plain_bn").scale, rel=1e-3)
+    assert he.at("plain_bn").signal[1:] == pytest.approx(low.at("plain_bn").signal[1:], rel=0.05)
+    assert all(v > 1 for v in he.at("plain_bn").gains)
+    # with the skips too: closer to 1 towards the output, and a smaller overall ratio
+    assert he.at("residual_bn").gains[-1] < he.at("residual_bn").gains[0]
+    assert abs(he.at("residual_bn").gains[-1] - 1) < abs(he.at("plain_bn").gains[-1] - 1)
+    assert he.at("residual_bn").ratio < he.at("plain_bn").ratio
+
+
 def test_plots_draw_the_tables_data_and_are_byte_identical():
     small = Options(depth=3, channels=2, size=4, batch=2, draws=2)
     studies = (study(small), study(replace(small, gain=1 / 3)))
