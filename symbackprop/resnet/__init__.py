@@ -7,7 +7,7 @@ jinja, no LaTeX; the plots are drawn by ``resnet.plots``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..lesson import Lesson
 from .blocks import Block, blocks, plain_twin, stack
@@ -37,8 +37,6 @@ class ResNetLesson:
 def resnet_lesson(lesson: Lesson, seed: int = 0, options: Options = Options(),
                   progress=None) -> ResNetLesson:
     """Everything the ResNet page shows besides the layers page of ``lesson``."""
-    from dataclasses import replace
-
     net = lesson.graph.spec
     found = tuple(blocks(net))
     twin, numbering = twin_lesson(lesson)
