@@ -2,7 +2,8 @@
 (the CLI, a fresh process each), and the derivation's cost against the graph's edges for
 growing inputs (linear: a kernel entry's gradient is one sum over its uses).
 
-    python benchmarks/layers_speed.py      # writes benchmarks/layers_speed.json and .md
+    python benchmarks/layers_speed.py          # writes benchmarks/layers_speed.json and .md
+    python benchmarks/layers_speed.py resnet   # only `lesson resnet`: its entry and section
 
 The small CNN: a 1 × 8 × 8 input, 4 filters of 3 × 3 with relu and a bias each, a 2 × 2
 max-pool, flatten, a dense output of 4 units: 40 + 148 = 188 parameters. Targets: lesson
@@ -12,6 +13,7 @@ max-pool, flatten, a dense output of 4 units: 40 + 148 = 188 parameters. Targets
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -92,7 +94,57 @@ def main():
     md += [f"| {r['input']} | {r['parameters']} | {r['edges']} | {r['derive_s']} |" for r in rows]
     (HERE / "layers_speed.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
+    resnet()
+
+
+RESNET_HEAD = "## The ResNet lesson"
+
+
+def resnet():
+    """`lesson resnet` through the CLI (target: well under 30 s), and its stages timed in
+    one process; written as the "resnet_lesson" entry and the last section of the .md."""
+    from symbackprop import spec
+    from symbackprop.lesson import build_lesson
+    from symbackprop.pages import resnet_files
+    from symbackprop.resnet import resnet_lesson
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cli = timed(["lesson", "resnet", "-o", tmp])
+    net = spec.load("resnet")
+    t = time.perf_counter()
+    lesson = build_lesson(net)
+    t_lesson = time.perf_counter() - t
+    t = time.perf_counter()
+    resnet_lesson(lesson)
+    t_numbers = time.perf_counter() - t
+    t = time.perf_counter()
+    resnet_files(net)
+    t_all = time.perf_counter() - t
+    entry = {"cli_s": round(cli, 2), "derive_verify_s": round(t_lesson, 2),
+             "twin_jacobian_study_s": round(t_numbers, 2), "page_in_process_s": round(t_all, 2),
+             "load_average": round(os.getloadavg()[0], 1)}
+    path = HERE / "layers_speed.json"
+    data = json.loads(path.read_text())
+    data["resnet_lesson"] = entry
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    md_path = HERE / "layers_speed.md"
+    md = md_path.read_text().split(RESNET_HEAD)[0].rstrip("\n")
+    md += "\n\n" + "\n".join([
+        RESNET_HEAD, "",
+        "`python benchmarks/layers_speed.py resnet`: the preset's network (2 basic blocks, "
+        "a batch of 2) derived and verified, its plain twin, the blocks' Jacobians, the "
+        "study of 8-block stacks (4 settings × 8 draws × 2 weight scales, NumPy reference) "
+        "and ResNet-50's shapes, rendered with its plots; load average "
+        f"{entry['load_average']} (2 cores shared with other jobs).", "",
+        "| stage | seconds |", "|---|---:|",
+        f"| `lesson resnet` through the CLI (target: well under 30) | {entry['cli_s']} |",
+        f"| derive and verify the network | {entry['derive_verify_s']} |",
+        f"| twin, Jacobians, study, shapes | {entry['twin_jacobian_study_s']} |",
+        f"| the whole page in one process (both of the above, render, plots) | "
+        f"{entry['page_in_process_s']} |"]) + "\n"
+    md_path.write_text(md)
+    print(md.split(RESNET_HEAD)[1])
 
 
 if __name__ == "__main__":
-    main()
+    resnet() if sys.argv[1:] == ["resnet"] else main()

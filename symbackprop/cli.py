@@ -218,7 +218,7 @@ def _derive(spec_arg):
 def cmd_lesson(args) -> int:
     from dataclasses import replace
 
-    from .pages import DEEP_PRESET, deep_files, lesson_files
+    from .pages import DEEP_PRESET, RESNET_PRESET, deep_files, lesson_files, resnet_files
     from .render.write import check_folder, write_all
     from .vanishing import deep_network, parse_options
 
@@ -242,7 +242,9 @@ def cmd_lesson(args) -> int:
 
         files = profile_files(net, style, seed=args.seed, output=output)
     else:
+        resnet = args.spec == RESNET_PRESET and net.name == RESNET_PRESET
         files = (deep_files(net, options, seed=args.seed, output=output) if deep
+                 else resnet_files(net, seed=args.seed, output=output) if resnet
                  else lesson_files(net, seed=args.seed, output=output))
     for path in write_all(args.output, files):
         print(printable(path))

@@ -13,6 +13,8 @@ from .render.views import lesson_view
 
 # The preset whose page is the deep-network lesson (``deep_files``).
 DEEP_PRESET = "deep"
+# The preset whose page is the ResNet lesson (``resnet_files``).
+RESNET_PRESET = "resnet"
 
 
 FORMATS = ("md", "tex", "ipynb")
@@ -94,4 +96,24 @@ def deep_files(net, options, seed: int = 0, templates: str | None = None,
         f"{net.name}.tex": render("latex", "latex/deep.tex.j2", view, templates),
     }
     files.update(plots.plot_files(st, net.name))
+    return finish(files, net.name, lesson, output)
+
+
+def resnet_files(net, seed: int = 0, output: Output | None = None) -> dict[str, str | bytes]:
+    """The ResNet lesson: the layers page of ``net`` (residual blocks) followed by its
+    plain twin, the block's Jacobian, the gradient norm per block of deeper stacks with
+    its plots (PNG and SVG, beside the pages) and ResNet-50's stage shapes."""
+    from .resnet import resnet_lesson
+    from .resnet.plots import plot_files
+    from .render.resnet_view import resnet_view
+
+    output = output or Output()
+    t = output.templates
+    lesson = build_lesson(net, seed=seed, points=2, progress=output.progress)
+    rl = resnet_lesson(lesson, seed=seed, progress=output.progress)
+    view = resnet_view(rl)
+    files = {f"{net.name}.md": render("markdown", "markdown/resnet.md.j2", view, t),
+             f"{net.name}.svg": render("markdown", "svg/layers.svg.j2", view, t),
+             f"{net.name}.tex": render("latex", "latex/resnet.tex.j2", view, t)}
+    files.update(plot_files(rl.studies, net.name))
     return finish(files, net.name, lesson, output)

@@ -125,18 +125,22 @@ def _conv_backward(layer, p, l, x, dz, grads):
 
 
 def _windows(layer, shape):
-    """(output index (i, j), [input (r, c) of the window in row-major order])."""
-    (kh, kw), (sh, sw) = layer.size, layer.stride
+    """(output index (i, j), [input (r, c) of the window in row-major order]); cells on
+    the padding (p on each side) are left out."""
+    (kh, kw), (sh, sw), (ph, pw) = layer.size, layer.stride, layer.padding
     H, W = shape
-    for i in range((H - kh) // sh + 1):
-        for j in range((W - kw) // sw + 1):
-            yield (i, j), [(i * sh + u, j * sw + v) for u in range(kh) for v in range(kw)]
+    for i in range((H + 2 * ph - kh) // sh + 1):
+        for j in range((W + 2 * pw - kw) // sw + 1):
+            yield (i, j), [(i * sh + u - ph, j * sw + v - pw) for u in range(kh)
+                           for v in range(kw)
+                           if 0 <= i * sh + u - ph < H and 0 <= j * sw + v - pw < W]
 
 
 def _pool_forward(layer, x):
     N, C = x.shape[:2]
-    out_h = (x.shape[2] - layer.size[0]) // layer.stride[0] + 1
-    out_w = (x.shape[3] - layer.size[1]) // layer.stride[1] + 1
+    out_h = (x.shape[2] + 2 * layer.padding[0] - layer.size[0]) // layer.stride[0] + 1
+    out_w = (x.shape[3] + 2 * layer.padding[1] - layer.size[1]) // layer.stride[1] + 1
+    m = layer.size[0] * layer.size[1]  # an average counts the padding as zeros
     y = np.zeros((N, C, out_h, out_w))
     for n in range(N):
         for c in range(C):
@@ -149,12 +153,13 @@ def _pool_forward(layer, x):
                             best = v
                     y[n, c, i, j] = best
                 else:
-                    y[n, c, i, j] = sum(vals) / len(vals)
+                    y[n, c, i, j] = sum(vals) / m
     return y
 
 
 def _pool_backward(layer, x, dy):
     dx = np.zeros_like(x)
+    m = layer.size[0] * layer.size[1]
     for n in range(x.shape[0]):
         for c in range(x.shape[1]):
             for (i, j), cells in _windows(layer, x.shape[2:]):
@@ -168,7 +173,7 @@ def _pool_backward(layer, x, dy):
                     dx[(n, c) + cells[win]] += g
                 else:
                     for r, s in cells:
-                        dx[n, c, r, s] += g / len(cells)
+                        dx[n, c, r, s] += g / m
     return dx
 
 
@@ -288,8 +293,9 @@ def _loss(net, y, T):
     return float(value), (soft * T.sum(axis=1, keepdims=True) - T) / N
 
 
-def backward(net, params: dict, X, T):
-    """(batch loss, {"<layer>.<name>": dL/dθ}) by hand-written backpropagation."""
+def backward(net, params: dict, X, T, taps: dict | None = None):
+    """(batch loss, {"<layer>.<name>": dL/dθ}) by hand-written backpropagation.
+    ``taps``, if given, receives {l: dL/d(input of layer l)} (N, *shape) for every layer."""
     y, caches = forward(net, params, X)
     value, dy = _loss(net, y.reshape(y.shape[0], -1), np.asarray(T, dtype=float))
     g = dy.reshape(y.shape)
@@ -326,6 +332,8 @@ def backward(net, params: dict, X, T):
             skips[layer.start] = skips.get(layer.start, 0) + g
         if l in skips:  # a block's input: the path through F plus the identity path
             g = g + skips.pop(l)
+        if taps is not None:
+            taps[l] = g
     return value, grads
 
 
@@ -364,8 +372,8 @@ def init_params(net, rng, scale: float = 0.5) -> dict:
                 params[f"{l}.bias"] = rng.normal(0, scale, layer.units)
             shape = (layer.units,)
         elif kind in ("maxpool", "avgpool"):
-            shape = (shape[0],) + tuple((n - k) // s + 1 for n, k, s in
-                                        zip(shape[1:], layer.size, layer.stride))
+            shape = (shape[0],) + tuple((n + 2 * q - k) // s + 1 for n, k, s, q in
+                                        zip(shape[1:], layer.size, layer.stride, layer.padding))
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
         elif kind == "layernorm":

@@ -59,7 +59,7 @@ def check(payload: dict) -> str:
 def lesson(payload: dict) -> dict:
     """{"name", "files": {name: text}, "binary": {name: base64}} of the lesson page,
     rendered in memory (Markdown with its SVG, LaTeX, notebook), and its HTML."""
-    from ..pages import DEEP_PRESET, Output, deep_files, lesson_files
+    from ..pages import DEEP_PRESET, RESNET_PRESET, Output, deep_files, lesson_files, resnet_files
     from .markdown import to_html
 
     try:
@@ -70,6 +70,8 @@ def lesson(payload: dict) -> dict:
 
             net, options = deep_network(net, **parse_options())
             files = deep_files(net, options, output=output)
+        elif payload["spec"].get("preset") == RESNET_PRESET:
+            files = resnet_files(net, output=output)
         else:
             files = lesson_files(net, output=output)
     except SpecError as e:
