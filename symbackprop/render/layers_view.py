@@ -11,6 +11,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..lesson import Lesson
+from .lines import ink
 from .printer import number
 from .views import LOSS_NAMES, Notation, StepViews, verification_view
 
@@ -35,16 +36,38 @@ def shape_text(shape) -> str:
     return r" \times ".join(str(n) for n in shape)
 
 
+# A matrix wider than this many printed characters (its numbers and the gaps between
+# them) does not fit a line of a page: it is printed transposed (a row of 10 weights as a
+# column, marked ⊤) if that fits, else cut into blocks of MAX_COLS columns.
+MAX_CHARS, MAX_COLS = 60, 5
+
+
+def _width(rows: np.ndarray) -> int:
+    return max(sum(len(number(float(v))) + 2 for v in row) for row in rows)
+
+
 def grid(values: np.ndarray) -> str:
     """A 1-D or 2-D array as a LaTeX matrix of numbers (a row for a vector)."""
     rows = np.atleast_2d(values)
+    if _width(rows) > MAX_CHARS and _width(rows.T) <= MAX_CHARS:
+        return _matrix(rows.T) + r"^{\top}"
+    return _matrix(rows)
+
+
+def _matrix(rows: np.ndarray) -> str:
     body = r" \\ ".join(" & ".join(number(float(v)) for v in row) for row in rows)
     return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
 
 
 def grids(values: np.ndarray, lead: str = "") -> list[dict]:
-    """A tensor as 2-D slices, each with the indices that pick it (1-based)."""
+    """A tensor as 2-D slices, each with the indices that pick it (1-based); a matrix too
+    wide for a line either way, as blocks of columns (":,7{:}12": columns 7 to 12)."""
     values = np.asarray(values, dtype=float)
+    if values.ndim == 2 and min(_width(values), _width(values.T)) > MAX_CHARS:
+        sep = "," if lead else ""
+        return [{"index": rf"{lead}{sep}:,{j + 1}{{:}}{min(j + MAX_COLS, values.shape[1])}",
+                 "grid": _matrix(values[:, j:j + MAX_COLS])}
+                for j in range(0, values.shape[1], MAX_COLS)]
     if values.ndim <= 2:
         return [{"index": lead, "grid": grid(values)}]
     out = []
@@ -112,6 +135,8 @@ def layers_view(lesson: Lesson) -> dict:
             seen.add(group)
             sv = views.view(s)
             sv["tensor"] = tensor_of.get(s.wrt)
+            for f in [f for t in sv.get("terms", [sv]) for f in t["factors"]]:
+                f["long"] = _long(f)
             steps.append(sv)
     # one sample, or the batch a batch norm couples (its samples first: x^{(n)})
     x = values.inputs[0].reshape((-1,) + tuple(net.shape))
@@ -133,6 +158,16 @@ def layers_view(lesson: Lesson) -> dict:
         "verification": verification_view(n, lesson.report), "partial": n.partial,
         "n_params": len(g.params), "diagram": tensor_diagram(net),
     }
+
+
+# A factor whose value (or its numbers at the example) prints wider than this many
+# characters gets displays of its own: inline, a max-pool's cases or batch norm's
+# fractions cannot be broken and would run into the margin.
+LONG_FACTOR = 36
+
+
+def _long(f: dict) -> bool:
+    return max(ink(f["value"]), ink(f["numbers"])) + ink(f["label"]) > LONG_FACTOR
 
 
 # The tensor diagram: each tensor drawn as a grid per channel (stacked, offset), cells of

@@ -37,10 +37,15 @@ def ink(tex: str) -> float:
 
 
 def pieces(tex: str) -> list[str]:
-    """``tex`` cut before each top-level operator: ["a", "+ b", "\\cdot c"]."""
+    """``tex`` cut before each top-level operator (outside every brace, parenthesis and
+    environment): ["a", "+ b", "\\cdot c"]."""
     out, depth, start, i = [], 0, 0, 0
     while i < len(tex):
         c = tex[i]
+        if tex.startswith(r"\begin{", i):  # an environment (cases, pmatrix) is one piece
+            depth += 1
+        elif tex.startswith(r"\end{", i):
+            depth -= 1
         if c in "{(":
             depth += 1
         elif c in "})":
