@@ -242,6 +242,10 @@ ERRORS = [
      "[[layers.layers.layers]]\nresidual = true\n[[layers.layers.layers.layers]]\n"
      "residual = true\n[[layers.layers.layers.layers.layers]]\nunits = 3\n", ":6",
      "groups nest at most 3 deep"),
+    (HEAD + "[[layers]]\nresidual = true\n[[layers.layer]]\nunits = 3\n", ":2",
+     "[[layers.layer]] is not a table the spec knows: a group's layers are "
+     "[[layers.layers]]"),
+    (HEAD + "[[layers]]\nkind = [1]\n", ":3", "kind = [1] is not one of"),
     # a group in a dense network makes it a tensor network: its inputs are a shape
     ("inputs = 3\n[[layers]]\nresidual = true\n[[layers.layers]]\nunits = 3\n", ":1",
      "write inputs = [3]"),

@@ -54,6 +54,12 @@ def _walk(r, raws, table, group, seen, entries, depth):
             r.fail(f"layer {len(entries) + 1}: each [[{table}]] entry must be a table",
                    at, None, at_index)
         if not is_group(raw):
+            tables = [k for k, v in raw.items() if isinstance(v, list) and v
+                      and all(isinstance(x, dict) for x in v)]
+            if tables:  # [[layers.layer]]: a misspelt group
+                r.fail(f"[[{table}.{tables[0]}]] is not a table the spec knows: a group's "
+                       f"layers are [[{table}.layers]], under residual = true",
+                       table, None, index)
             if "residual" in raw:
                 r.fail(f"[[{table}]] #{pos + 1}: in a network with tensor layers, residual "
                        f"marks a group of layers: put the block's layers under it as "

@@ -80,7 +80,7 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
     layers, shapes, at, nodes, params = [], [], tuple(shape), int(np.prod(shape)), 0
     for i, entry in enumerate(entries):
         raw, kind = entry.raw, entry.kind
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             r.fail(f"kind = {kind!r} is not one of: {', '.join(KINDS)}", "layers", "kind", i)
         layer = KINDS[kind](r, raw, i) if entry.start is None else \
             Residual.group(r, raw, i, entry.start)
