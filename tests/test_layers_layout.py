@@ -6,8 +6,12 @@ themselves are held to "no Overfull \\hbox" by tests/test_latex.py."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 from symbackprop.render.layers_view import grid, grids
 from symbackprop.render.lines import equation, pieces
@@ -52,3 +56,73 @@ def test_a_long_display_is_never_cut_inside_an_environment():
     assert out.count(r"\begin{cases}") == out.count(r"\end{cases}") == 3
     for line in out.split("\\\\\n"):
         assert line.count(r"\begin{cases}") == line.count(r"\end{cases}")
+
+
+def test_input_grids_wrap_into_lines_of_a_display():
+    """Six 3 × 3 grids of 4-character numbers: each is 3·(4 + 2) = 18 characters wide, 25
+    with its name "x_{1,1} = "; two fit a line of 64 (25 + 3 + 25), a third does not."""
+    from symbackprop.render.layers_view import _packed
+    x = np.full((3, 2, 3, 3), -0.3)
+    lines = _packed(grids(x))
+    assert [[g["index"] for g in line] for line in lines] == \
+        [["1,1", "1,2"], ["2,1", "2,2"], ["3,1", "3,2"]]
+
+
+# Tensor networks beyond the gallery, written to stress the layout: a batch of 3 samples
+# of 2 channels (six input grids), a residual group, leaky_relu (an underscore in text),
+# a dense layer of 12 units (a long row of weights).
+STRESS = {
+    "batch_group": """inputs = [2, 3, 3]
+batch = 3
+[[layers]]
+residual = true
+activation = "relu"
+  [[layers.layers]]
+  kind = "conv2d"
+  filters = 2
+  kernel = 3
+  padding = 1
+  [[layers.layers]]
+  kind = "batchnorm"
+[[layers]]
+kind = "maxpool"
+size = 2
+stride = 1
+[[layers]]
+kind = "flatten"
+[[layers]]
+units = 1
+activation = "sigmoid"
+""",
+    "leaky_wide": """inputs = [2, 3]
+[[layers]]
+kind = "conv1d"
+filters = 2
+kernel = 2
+activation = "leaky_relu"
+[[layers]]
+kind = "flatten"
+[[layers]]
+units = 12
+activation = "leaky_relu"
+[[layers]]
+units = 1
+""",
+}
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@pytest.mark.parametrize("name", sorted(STRESS))
+def test_stress_pages_compile_without_overfull_boxes(tmp_path, name):
+    spec = tmp_path / f"{name}.toml"
+    spec.write_text(f'name = "{name}"\n' + STRESS[name])
+    run = subprocess.run([sys.executable, "-m", "symbackprop", "lesson", str(spec), "-o",
+                          str(tmp_path), "--format", "tex"], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    run = subprocess.run(["pdflatex", "-halt-on-error", "-no-shell-escape",
+                          "-interaction=nonstopmode", f"{name}.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:]
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log, log[log.find("Overfull"):][:400]

@@ -11,7 +11,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..lesson import Lesson
-from .lines import ink
+from .lines import WIDTH, ink
 from .printer import number
 from .views import LOSS_NAMES, Notation, StepViews, verification_view
 
@@ -46,17 +46,30 @@ def _width(rows: np.ndarray) -> int:
     return max(sum(len(number(float(v))) + 2 for v in row) for row in rows)
 
 
-def grid(values: np.ndarray) -> str:
-    """A 1-D or 2-D array as a LaTeX matrix of numbers (a row for a vector)."""
+def _shown(values: np.ndarray) -> tuple[np.ndarray, str]:
+    """The rows a matrix is printed as, and the mark after it: a row too wide for a line
+    as its transpose (⊤)."""
     rows = np.atleast_2d(values)
     if _width(rows) > MAX_CHARS and _width(rows.T) <= MAX_CHARS:
-        return _matrix(rows.T) + r"^{\top}"
-    return _matrix(rows)
+        return rows.T, r"^{\top}"
+    return rows, ""
+
+
+def grid(values: np.ndarray) -> str:
+    """A 1-D or 2-D array as a LaTeX matrix of numbers (a row for a vector)."""
+    rows, mark = _shown(values)
+    return _matrix(rows) + mark
 
 
 def _matrix(rows: np.ndarray) -> str:
     body = r" \\ ".join(" & ".join(number(float(v)) for v in row) for row in rows)
     return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
+
+def _slice(index: str, values: np.ndarray) -> dict:
+    """One grid of a tensor: the indices that pick it, its LaTeX, its printed width."""
+    rows, mark = _shown(values)
+    return {"index": index, "grid": _matrix(rows) + mark, "width": _width(rows)}
 
 
 def grids(values: np.ndarray, lead: str = "") -> list[dict]:
@@ -65,11 +78,11 @@ def grids(values: np.ndarray, lead: str = "") -> list[dict]:
     values = np.asarray(values, dtype=float)
     if values.ndim == 2 and min(_width(values), _width(values.T)) > MAX_CHARS:
         sep = "," if lead else ""
-        return [{"index": rf"{lead}{sep}:,{j + 1}{{:}}{min(j + MAX_COLS, values.shape[1])}",
-                 "grid": _matrix(values[:, j:j + MAX_COLS])}
+        return [_slice(rf"{lead}{sep}:,{j + 1}{{:}}{min(j + MAX_COLS, values.shape[1])}",
+                       values[:, j:j + MAX_COLS])
                 for j in range(0, values.shape[1], MAX_COLS)]
     if values.ndim <= 2:
-        return [{"index": lead, "grid": grid(values)}]
+        return [_slice(lead, values)]
     out = []
     for i in range(values.shape[0]):
         out += grids(values[i], f"{lead}{',' if lead else ''}{i + 1}")
@@ -150,7 +163,8 @@ def layers_view(lesson: Lesson) -> dict:
                  "has_mean": net.loss != "half_sse"},
         "steps": steps, "full": full,
         "example": {
-            "inputs": grids(x), "targets": [number(v) for v in values.targets[0]],
+            "inputs": grids(x), "input_lines": _packed(grids(x)),
+            "targets": [number(v) for v in values.targets[0]],
             "outputs": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                         for k, node in g.nodes.items() if node.kind == "output"],
             "loss": number(env[g.sym(g.loss)][0]),
@@ -158,6 +172,20 @@ def layers_view(lesson: Lesson) -> dict:
         "verification": verification_view(n, lesson.report), "partial": n.partial,
         "n_params": len(g.params), "diagram": tensor_diagram(net),
     }
+
+
+def _packed(slices: list[dict]) -> list[list[dict]]:
+    """Grids side by side in lines of a display no wider than the page: x_{1,1} = (...),
+    x_{1,2} = (...), then the next line."""
+    lines, room = [[]], WIDTH
+    for g in slices:
+        width = len(g["index"]) + 4 + g["width"]  # x_{1,2} = (...)
+        if lines[-1] and width > room:
+            lines.append([])
+            room = WIDTH
+        lines[-1].append(g)
+        room -= width + 3  # ", \quad"
+    return lines
 
 
 # A factor whose value (or its numbers at the example) prints wider than this many
