@@ -70,8 +70,19 @@ def test_input_grids_wrap_into_lines_of_a_display():
 
 # Tensor networks beyond the gallery, written to stress the layout: a batch of 3 samples
 # of 2 channels (six input grids), a residual group, leaky_relu (an underscore in text),
-# a dense layer of 12 units (a long row of weights).
+# a dense layer of 12 units (a long row of weights); a one-token attention, whose page
+# shows a gradient expanded "in inputs and weights only" (it crashed the page once).
 STRESS = {
+    "attention_one_token": """inputs = [1, 3]
+loss = "half_sse"
+[[layers]]
+kind = "attention"
+dim = 2
+[[layers]]
+kind = "flatten"
+[[layers]]
+units = 1
+""",
     "batch_group": """inputs = [2, 3, 3]
 batch = 3
 [[layers]]
@@ -126,3 +137,5 @@ def test_stress_pages_compile_without_overfull_boxes(tmp_path, name):
     assert run.returncode == 0, run.stdout[-3000:]
     log = (tmp_path / f"{name}.log").read_text(errors="replace")
     assert "Overfull \\hbox" not in log, log[log.find("Overfull"):][:400]
+    if name == "attention_one_token":
+        assert "or, in inputs and weights only" in (tmp_path / f"{name}.tex").read_text()

@@ -160,7 +160,8 @@ def layers_view(lesson: Lesson) -> dict:
         "batch": net.batch if net.coupled else 1,
         "loss": {"name": LOSS_NAMES[net.loss], "latex": g.latex[g.loss],
                  "term": f"{g.latex[g.loss]} = {n.tex(g.nodes[g.loss].expr)}",
-                 "has_mean": net.loss != "half_sse"},
+                 "has_mean": net.loss != "half_sse",
+                 "graph": False},  # a network of layers: "in inputs and weights only"
         "steps": steps, "full": full,
         "example": {
             "inputs": grids(x), "input_lines": _packed(grids(x)),
