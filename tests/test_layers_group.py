@@ -7,6 +7,9 @@ line of the table they are about."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from importlib import resources
 
 import numpy as np
@@ -259,3 +262,26 @@ def test_group_errors_point_at_their_line(text, where, message):
     assert e.value.where == f"net.toml{where}"
     assert message in e.value.message
     assert "\n" not in str(e.value)
+
+
+def test_grad_json_is_the_same_for_both_spellings(tmp_path):
+    """``grad --json --seed`` over the same inputs: the same "tensors" and
+    "tensor_gradients", key for key and number for number."""
+    values = tmp_path / "values.json"
+    x = (np.arange(32).reshape(2, 1, 4, 4) % 5 - 2.0) / 2
+    values.write_text(json.dumps({"inputs": x.tolist(), "targets": [[0.5], [-0.5]]}))
+    out = []
+    for name, text in (("group", GROUP), ("flat", FLAT)):
+        spec = tmp_path / f"{name}.toml"
+        spec.write_text(text)
+        run = subprocess.run([sys.executable, "-m", "symbackprop", "grad", str(spec), "--at",
+                              str(values), "--json", "--seed", "7"], capture_output=True,
+                             text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        out.append(json.loads(run.stdout))
+    group, flat = out
+    assert sorted(group["tensor_gradients"]) == sorted(flat["tensor_gradients"]) == \
+        ["1.weight", "2.weight", "3.bias", "3.weight", "4.bias", "4.weight", "5.bias",
+         "5.weight", "8.weight"]
+    assert group["tensors"] == flat["tensors"]
+    assert group["tensor_gradients"] == flat["tensor_gradients"]
