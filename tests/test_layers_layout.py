@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from symbackprop.render.layers_view import grid, grids
-from symbackprop.render.lines import equation, pieces
+from symbackprop.render.lines import equation, lines, pieces
 
 
 def entries(tex: str) -> list[list[float]]:
@@ -56,6 +56,19 @@ def test_a_long_display_is_never_cut_inside_an_environment():
     assert out.count(r"\begin{cases}") == out.count(r"\end{cases}") == 3
     for line in out.split("\\\\\n"):
         assert line.count(r"\begin{cases}") == line.count(r"\end{cases}")
+
+
+def test_a_line_breaks_between_terms_not_inside_a_product():
+    """Printed widths by hand (commands and spaces not counted): "aaaa \\cdot bbbb" is 8,
+    "+ cccc \\cdot dddd" 9; in lines of 14 the second term goes whole to the next line
+    (not "+ cccc" on the first and "\\cdot dddd" alone on the second)."""
+    tex = r"aaaa \cdot bbbb + cccc \cdot dddd"
+    assert lines(tex, width=14) == [r"aaaa \cdot bbbb", r"+ cccc \cdot dddd"]
+    # a term wider than a line of its own (21) is broken between its factors: 1 + 5 + 4
+    # + 4 = 14 on the first line, then 4 + 4 on a continuation line (10 wide)
+    long = r"aaaa \cdot bbbb \cdot cccc \cdot dddd \cdot eeee"
+    assert lines(f"x + {long}", width=14) == \
+        [r"x + aaaa \cdot bbbb \cdot cccc", r"\cdot dddd \cdot eeee"]
 
 
 def test_input_grids_wrap_into_lines_of_a_display():
