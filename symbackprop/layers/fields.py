@@ -1,5 +1,6 @@
 """Reading a layer's TOML fields, with errors that point at the field's line. ``r`` is the
-spec reader (``spec._Reader``): ``r.fail``, ``r.choice``, ``r.check_keys``."""
+spec reader seen from the layer numbering (``group.Located``): ``r.fail``, ``r.choice``,
+``r.check_keys``, ``r.label`` (how an error names layer i)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ MAX_SIZE = 64
 
 
 def check(r, data, fields, i, kind):
-    r.check_keys(data, ("kind",) + fields, "layers", i, what=f"[[layers]] #{i + 1} ({kind})")
+    r.check_keys(data, ("kind",) + fields, "layers", i, what=r.label(i, kind))
 
 
 def integer(r, data, name, i, default=None, lo=1, hi=MAX_SIZE):
     """A whole number in [lo, hi]; ``default`` None: required."""
     if name not in data:
         if default is None:
-            r.fail(f"[[layers]] #{i + 1}: missing field {name!r}", "layers", None, i)
+            r.fail(f"{r.label(i)}: missing field {name!r}", "layers", None, i)
         return default
     v = data[name]
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
@@ -27,7 +28,7 @@ def sizes(r, data, name, i, dims, default=None, lo=1):
     """A size per spatial dimension: ``3`` or ``[3, 3]`` -> (3, 3)."""
     if name not in data:
         if default is None:
-            r.fail(f"[[layers]] #{i + 1}: missing field {name!r}", "layers", None, i)
+            r.fail(f"{r.label(i)}: missing field {name!r}", "layers", None, i)
         return default
     v = data[name]
     vals = v if isinstance(v, list) else [v] * dims

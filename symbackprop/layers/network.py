@@ -8,7 +8,9 @@ import numpy as np
 
 from ..limits import MAX_PARAMS
 from ..notation import Notation
+from .group import Located, flatten, is_group
 from .kinds import KINDS
+from .residual import Residual
 
 LOSSES = ("mse", "half_sse", "bce", "softmax_ce")
 # Every entry of every tensor is a scalar node: the graph stays below this many.
@@ -51,7 +53,8 @@ def is_tensor_spec(data: dict) -> bool:
     layers = data.get("layers")
     kinds = [raw.get("kind", "dense") for raw in layers if isinstance(raw, dict)] \
         if isinstance(layers, list) else []
-    return shaped or any(k != "dense" for k in kinds)
+    groups = isinstance(layers, list) and any(is_group(raw) for raw in layers)
+    return shaped or groups or any(k != "dense" for k in kinds)
 
 
 def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
@@ -64,37 +67,43 @@ def read_tensor_network(r, data: dict, name: str) -> TensorNetwork:
             for v in shape):
         r.fail(f"inputs = {shape!r}: a network with tensor layers takes an input shape, "
                f"1 to 3 whole numbers between 1 and {MAX_INPUT} ([channels, height, width], "
-               f"[T, features], [features])", None, "inputs")
+               f"[T, features], [features])"
+               + (f"; write inputs = [{shape}]" if isinstance(shape, int) else ""),
+               None, "inputs")
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
         r.fail("missing [[layers]]: at least the output layer is needed")
+    # A residual group's layers, then its residual, take numbers in sequence: from here
+    # on ``r`` counts layers by number and points each at the table it is written in.
+    entries = flatten(r, raw_layers)
+    r = Located(r, entries)
     layers, shapes, at, nodes, params = [], [], tuple(shape), int(np.prod(shape)), 0
-    for i, raw in enumerate(raw_layers):
-        if not isinstance(raw, dict):
-            r.fail("each [[layers]] entry must be a table", "layers", None, i)
-        kind = raw.get("kind", "dense")
-        if kind not in KINDS:
+    for i, entry in enumerate(entries):
+        raw, kind = entry.raw, entry.kind
+        if not isinstance(kind, str) or kind not in KINDS:
             r.fail(f"kind = {kind!r} is not one of: {', '.join(KINDS)}", "layers", "kind", i)
-        layer = KINDS[kind](r, raw, i)
+        layer = KINDS[kind](r, raw, i) if entry.start is None else \
+            Residual.group(r, raw, i, entry.start)
         if kind == "embedding" and i > 0:
-            r.fail(f"[[layers]] #{i + 1} (embedding): an embedding reads token ids, so it "
+            r.fail(f"{r.label(i, kind)}: an embedding reads token ids, so it "
                    f"is the first layer", "layers", "kind", i)
         line = "kind" if "kind" in raw else None  # else the [[layers]] header
         line = "from" if kind == "residual" else line
+        line = "residual" if entry.start is not None else line
         try:
             if kind == "residual":  # the block's input: the input of layer `from`
                 layer.check_skip(([tuple(shape)] + shapes)[layer.start - 1], at)
             at = layer.out_shape(at)
         except ValueError as exc:
-            r.fail(f"[[layers]] #{i + 1} ({kind}): {exc}", "layers", line, i)
+            r.fail(f"{r.label(i, kind)}: {exc}", "layers", line, i)
         params += sum(int(np.prod(s)) for s in layer.params(shapes[-1] if shapes else
                                                             tuple(shape)).values())
         if params > MAX_PARAMS:
-            r.fail(f"[[layers]] #{i + 1}: the network has {params:,} weights and biases; the "
+            r.fail(f"{r.label(i)}: the network has {params:,} weights and biases; the "
                    f"limit is {MAX_PARAMS:,}", "layers", line, i)
         nodes += 2 * int(np.prod(at))
         if nodes > MAX_NODES:
-            r.fail(f"[[layers]] #{i + 1}: the network has too many entries for a "
+            r.fail(f"{r.label(i)}: the network has too many entries for a "
                    f"step-by-step derivation (over {MAX_NODES} scalar nodes); use smaller "
                    f"inputs or fewer filters", "layers", line, i)
         layers.append(layer)

@@ -38,6 +38,13 @@ class Residual:
         return cls(start=start,
                    activation=fields.choice(r, data, "activation", ACTIVATIONS, "identity", i))
 
+    @classmethod
+    def group(cls, r, data, i, start):
+        """The residual closing a group (``residual = true`` over ``[[layers.layers]]``):
+        its ``activation`` is the group's, its block the group's layers from ``start``."""
+        return cls(start=start,
+                   activation=fields.choice(r, data, "activation", ACTIVATIONS, "identity", i))
+
     def check_skip(self, skip, shape):
         """The block's input shape ``skip`` against its output ``shape``."""
         if tuple(skip) != tuple(shape):

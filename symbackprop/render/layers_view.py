@@ -11,6 +11,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..lesson import Lesson
+from .lines import WIDTH, ink
 from .printer import number
 from .views import LOSS_NAMES, Notation, StepViews, verification_view
 
@@ -35,18 +36,53 @@ def shape_text(shape) -> str:
     return r" \times ".join(str(n) for n in shape)
 
 
+# A matrix wider than this many printed characters (its numbers and the gaps between
+# them) does not fit a line of a page: it is printed transposed (a row of 10 weights as a
+# column, marked ⊤) if that fits, else cut into blocks of MAX_COLS columns.
+MAX_CHARS, MAX_COLS = 60, 5
+
+
+def _width(rows: np.ndarray) -> int:
+    return max(sum(len(number(float(v))) + 2 for v in row) for row in rows)
+
+
+def _shown(values: np.ndarray) -> tuple[np.ndarray, str]:
+    """The rows a matrix is printed as, and the mark after it: a row too wide for a line
+    as its transpose (⊤)."""
+    rows = np.atleast_2d(values)
+    if _width(rows) > MAX_CHARS and _width(rows.T) <= MAX_CHARS:
+        return rows.T, r"^{\top}"
+    return rows, ""
+
+
 def grid(values: np.ndarray) -> str:
     """A 1-D or 2-D array as a LaTeX matrix of numbers (a row for a vector)."""
-    rows = np.atleast_2d(values)
+    rows, mark = _shown(values)
+    return _matrix(rows) + mark
+
+
+def _matrix(rows: np.ndarray) -> str:
     body = r" \\ ".join(" & ".join(number(float(v)) for v in row) for row in rows)
     return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
 
 
+def _slice(index: str, values: np.ndarray) -> dict:
+    """One grid of a tensor: the indices that pick it, its LaTeX, its printed width."""
+    rows, mark = _shown(values)
+    return {"index": index, "grid": _matrix(rows) + mark, "width": _width(rows)}
+
+
 def grids(values: np.ndarray, lead: str = "") -> list[dict]:
-    """A tensor as 2-D slices, each with the indices that pick it (1-based)."""
+    """A tensor as 2-D slices, each with the indices that pick it (1-based); a matrix too
+    wide for a line either way, as blocks of columns (":,7{:}12": columns 7 to 12)."""
     values = np.asarray(values, dtype=float)
+    if values.ndim == 2 and min(_width(values), _width(values.T)) > MAX_CHARS:
+        sep = "," if lead else ""
+        return [_slice(rf"{lead}{sep}:,{j + 1}{{:}}{min(j + MAX_COLS, values.shape[1])}",
+                       values[:, j:j + MAX_COLS])
+                for j in range(0, values.shape[1], MAX_COLS)]
     if values.ndim <= 2:
-        return [{"index": lead, "grid": grid(values)}]
+        return [_slice(lead, values)]
     out = []
     for i in range(values.shape[0]):
         out += grids(values[i], f"{lead}{',' if lead else ''}{i + 1}")
@@ -112,6 +148,8 @@ def layers_view(lesson: Lesson) -> dict:
             seen.add(group)
             sv = views.view(s)
             sv["tensor"] = tensor_of.get(s.wrt)
+            for f in [f for t in sv.get("terms", [sv]) for f in t["factors"]]:
+                f["long"] = _long(f)
             steps.append(sv)
     # one sample, or the batch a batch norm couples (its samples first: x^{(n)})
     x = values.inputs[0].reshape((-1,) + tuple(net.shape))
@@ -122,10 +160,12 @@ def layers_view(lesson: Lesson) -> dict:
         "batch": net.batch if net.coupled else 1,
         "loss": {"name": LOSS_NAMES[net.loss], "latex": g.latex[g.loss],
                  "term": f"{g.latex[g.loss]} = {n.tex(g.nodes[g.loss].expr)}",
-                 "has_mean": net.loss != "half_sse"},
+                 "has_mean": net.loss != "half_sse",
+                 "graph": False},  # a network of layers: "in inputs and weights only"
         "steps": steps, "full": full,
         "example": {
-            "inputs": grids(x), "targets": [number(v) for v in values.targets[0]],
+            "inputs": grids(x), "input_lines": _packed(grids(x)),
+            "targets": [number(v) for v in values.targets[0]],
             "outputs": [{"name": g.latex[k], "value": number(env[g.sym(k)][0])}
                         for k, node in g.nodes.items() if node.kind == "output"],
             "loss": number(env[g.sym(g.loss)][0]),
@@ -133,6 +173,30 @@ def layers_view(lesson: Lesson) -> dict:
         "verification": verification_view(n, lesson.report), "partial": n.partial,
         "n_params": len(g.params), "diagram": tensor_diagram(net),
     }
+
+
+def _packed(slices: list[dict]) -> list[list[dict]]:
+    """Grids side by side in lines of a display no wider than the page: x_{1,1} = (...),
+    x_{1,2} = (...), then the next line."""
+    lines, room = [[]], WIDTH
+    for g in slices:
+        width = len(g["index"]) + 4 + g["width"]  # x_{1,2} = (...)
+        if lines[-1] and width > room:
+            lines.append([])
+            room = WIDTH
+        lines[-1].append(g)
+        room -= width + 3  # ", \quad"
+    return lines
+
+
+# A factor whose value (or its numbers at the example) prints wider than this many
+# characters gets displays of its own: inline, a max-pool's cases or batch norm's
+# fractions cannot be broken and would run into the margin.
+LONG_FACTOR = 36
+
+
+def _long(f: dict) -> bool:
+    return max(ink(f["value"]), ink(f["numbers"])) + ink(f["label"]) > LONG_FACTOR
 
 
 # The tensor diagram: each tensor drawn as a grid per channel (stacked, offset), cells of

@@ -37,10 +37,15 @@ def ink(tex: str) -> float:
 
 
 def pieces(tex: str) -> list[str]:
-    """``tex`` cut before each top-level operator: ["a", "+ b", "\\cdot c"]."""
+    """``tex`` cut before each top-level operator (outside every brace, parenthesis and
+    environment): ["a", "+ b", "\\cdot c"]."""
     out, depth, start, i = [], 0, 0, 0
     while i < len(tex):
         c = tex[i]
+        if tex.startswith(r"\begin{", i):  # an environment (cases, pmatrix) is one piece
+            depth += 1
+        elif tex.startswith(r"\end{", i):
+            depth -= 1
         if c in "{(":
             depth += 1
         elif c in "})":
@@ -58,15 +63,39 @@ def pieces(tex: str) -> list[str]:
 
 def lines(tex: str, first: float = 0, width: float = WIDTH) -> list[str]:
     """``tex`` packed into lines of at most ``width`` printed characters, the first line
-    after a left-hand side ``first`` characters wide."""
+    after a left-hand side ``first`` characters wide. A line breaks between the terms of
+    a sum; a term too long for a line of its own is broken between its factors."""
     out, cur, room = [], "", width - first
-    for p in pieces(tex):
+
+    def push(p):
+        nonlocal cur, room
         if cur and ink(cur) + ink(p) > room:
             out.append(cur)
             cur, room = p, width - 4
         else:
             cur = f"{cur} {p}" if cur else p
+
+    for term in _terms(pieces(tex)):
+        whole = " ".join(term)
+        if cur and ink(cur) + ink(whole) > room and ink(whole) <= width - 4:
+            out.append(cur)  # the whole term on the next line
+            cur, room = whole, width - 4
+        else:
+            for p in term:
+                push(p)
     return out + [cur]
+
+
+def _terms(parts: list[str]) -> list[list[str]]:
+    """The pieces grouped into the terms of the sum: a term starts at + - = or \\le, and
+    runs on over its factors (\\cdot b, \\left(c\\right))."""
+    terms: list[list[str]] = []
+    for p in parts:
+        if not terms or re.match(r"(\+|-|=|\\le) ", p):
+            terms.append([p])
+        else:
+            terms[-1].append(p)
+    return terms
 
 
 def broken(tex: str, lhs: str = "") -> str:

@@ -32,13 +32,6 @@ FULL_PAGE_MAX_PARAMS = 40
 LOSS_NAMES = {r.name: r.title for r in LOSSES.values()}
 
 
-# a negative number's parentheses inside a function's own: \tanh{\left(\left(-0.22\right) \right)}
-_DOUBLE_PARENS = re.compile(r"\\left\(\\left\((-[^()]*?)\\right\)\s*\\right\)")
-# a negative number first in a bracket needs no parentheses of its own, ((-0.2) - 0.1),
-# unless a power follows: ((-0.2)^{2} + 1)
-_LEADING_NEGATIVE = re.compile(r"\\left\(\\left\((-[0-9.]+(?:e-?[0-9]+)?)\\right\)(?!\s*\^)")
-
-
 class Notation:
     """The naming and printing of one derivation: symbol names, d or ∂, number printing."""
 
@@ -83,13 +76,10 @@ class Notation:
         names = {}
         for s in expr.free_symbols:
             v = env.get(s)
-            if v is None:
-                continue
-            t = number(float(np.asarray(v).reshape(-1)[0]))
-            names[s] = rf"\left({t}\right)" if t.startswith("-") else t
-        shown = _DOUBLE_PARENS.sub(r"\\left(\1\\right)",
-                                   LessonPrinter(names, self.prefer).doprint(expr))
-        return _LEADING_NEGATIVE.sub(r"\\left(\1", shown)
+            if v is not None:
+                names[s] = number(float(np.asarray(v).reshape(-1)[0]))
+        negative = [s for s, t in names.items() if t.startswith("-")]
+        return LessonPrinter(names, self.prefer, negative=negative).doprint(expr)
 
 
 def delta_name(g, k: str) -> str:
