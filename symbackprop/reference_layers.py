@@ -73,30 +73,26 @@ def _pad(x, pad):
     return np.pad(x, [(0, 0), (0, 0)] + [(q, q) for q in pad])
 
 
-def _channels_second(a):
-    """(N, *S, K) -> (N, K, *S): tensordot puts the summed-against axis last."""
-    return np.moveaxis(a, -1, 1)
-
-
 def _conv_forward(layer, p, l, x):
-    """x (N, C, *S) -> z (N, F, *S_out): every window the kernel sees (the padded input's
-    windows of the kernel's size, taken in steps of s), times the kernel, summed over the
-    channels and the kernel offsets:
-    z[n, f, i, j] = Σ_{c, u, v} w[f, c, u, v] x_pad[n, c, s i + u, s j + v]."""
+    """x (N, C, *S) -> z (N, F, *S_out): a loop over channels and kernel offsets, each
+    adding w[f, c, u, v] (for every filter f at once) times the input window that offset
+    sees at every output position (the padded input's slice from u in steps of s).
+    Elementwise products and sums only, in a fixed order, so the finite differences built
+    on it are the same numbers on every machine (a BLAS product's summation order is not)."""
     w = p[f"{l}.weight"]
-    F = w.shape[0]
+    F, C = w.shape[:2]
     kernel, stride, pad = layer.kernel, layer.stride, layer.padding
-    dims = len(kernel)
-    spatial = tuple(range(2, 2 + dims))
+    out = tuple((n + 2 * q - k) // s + 1
+                for n, k, s, q in zip(x.shape[2:], kernel, stride, pad))
+    spread = (1, F) + (1,) * len(out)  # w[:, c, u, v] against (N, F, *out)
     xp = _pad(x, pad)
-    # (N, C, *positions, *kernel): every window, then every s-th along each axis
-    windows = np.lib.stride_tricks.sliding_window_view(xp, kernel, axis=spatial)
-    windows = windows[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)]
-    z = np.tensordot(windows, w, axes=([1] + [2 + dims + d for d in range(dims)],
-                                       [1] + [2 + d for d in range(dims)]))
-    z = _channels_second(z)  # (N, *out, F) -> (N, F, *out)
+    z = np.zeros((x.shape[0], F) + out)
+    for c in range(C):
+        for off in itertools.product(*[range(k) for k in kernel]):
+            window = xp[(slice(None), slice(c, c + 1)) + _slices(off, stride, out)]
+            z += w[(slice(None), c) + off].reshape(spread) * window
     if f"{l}.bias" in p:
-        z = z + p[f"{l}.bias"].reshape((1, F) + (1,) * dims)
+        z += p[f"{l}.bias"].reshape(spread)
     return z
 
 
@@ -104,19 +100,20 @@ def _conv_backward(layer, p, l, x, dz, grads):
     """dL/dw[f, c, u, v] = Σ_{n, i, j} dz[n, f, i, j] x_pad[n, c, s i + u, s j + v]; dL/dx
     gathers w[f, c, u, v] dz back onto the same positions (the padding then cut off)."""
     w = p[f"{l}.weight"]
+    F, C = w.shape[:2]
     kernel, stride, pad = layer.kernel, layer.stride, layer.padding
     out = dz.shape[2:]
+    spread = (1, F) + (1,) * len(out)
+    positions = (0,) + tuple(range(2, 2 + len(out)))  # n and the output positions
     xp = _pad(x, pad)
     dxp = np.zeros_like(xp)
     dw = np.zeros_like(w)
-    spatial = list(range(2, 2 + len(out)))
-    for off in itertools.product(*[range(k) for k in kernel]):
-        at = (slice(None), slice(None)) + _slices(off, stride, out)
-        both = (slice(None), slice(None)) + off
-        # Σ over n and the output positions: (F, C)
-        dw[both] = np.tensordot(dz, xp[at], axes=([0] + spatial, [0] + spatial))
-        # Σ over f: (N, C, *out)
-        dxp[at] += _channels_second(np.tensordot(dz, w[both], axes=([1], [0])))
+    for c in range(C):
+        for off in itertools.product(*[range(k) for k in kernel]):
+            at = (slice(None), slice(c, c + 1)) + _slices(off, stride, out)
+            dw[(slice(None), c) + off] = np.sum(dz * xp[at], axis=positions)
+            dxp[at] += np.sum(w[(slice(None), c) + off].reshape(spread) * dz, axis=1,
+                              keepdims=True)
     grads[f"{l}.weight"] = dw
     if f"{l}.bias" in p:
         grads[f"{l}.bias"] = dz.reshape(dz.shape[0], dz.shape[1], -1).sum(axis=(0, 2))
