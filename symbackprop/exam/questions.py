@@ -37,7 +37,7 @@ def parse_questions(text: str, g, graph: bool = False, nodes=(),
     network with tensor layers, whose closed form (expression) is not asked."""
     by_name = {canonical_latex(g.latex[k]): k for k in (*g.params, *nodes)}
     out = []
-    for n, item in enumerate((p.strip() for p in text.split(",")), 1):
+    for n, item in enumerate((p.strip() for p in _items(text)), 1):
         kind, _, name = item.partition(":")
         kind, name = kind.strip(), name.strip()
         if kind not in KINDS:
@@ -69,6 +69,21 @@ def parse_questions(text: str, g, graph: bool = False, nodes=(),
                                 f"{name} is not one", "--questions")
         out.append(Question(n, kind, param))
     return tuple(out)
+
+
+def _items(text: str) -> list[str]:
+    """The comma-separated items of ``--questions``; a comma inside braces belongs to a
+    name (a kernel entry ``K^{[1]}_{1,1,2,2}``)."""
+    out, depth, cur = [], 0, []
+    for ch in text:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth <= 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return out
 
 
 def target_pool(g) -> tuple[str, ...]:
