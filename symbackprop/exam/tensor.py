@@ -25,7 +25,7 @@ from ..layers.tensors import to_tensors
 from ..losses import LOSSES
 from ..numeric import forward
 from ..render.printer import number
-from ..render.views import StepViews, loss_view
+from ..render.views import StepViews
 from ..steps import Cite, Sum
 from . import breakdown as bd
 from .numbers import DIGITS, TOLERANCE, _value, clean, relation, round12, shown
@@ -73,15 +73,25 @@ def grids(g, keys: np.ndarray, value) -> list[dict]:
     return out
 
 
-def describe(net) -> list[dict]:
-    """Each layer: its kind, its fields as the spec gives them, its output shape."""
+def describe(net, g, n) -> list[dict]:
+    """Each layer: its kind, its fields as the spec gives them, its output shape, and one
+    equation per operation it adds (the entry that reads the most: a full kernel window, a
+    recurrent step), the pattern every other entry repeats."""
+    first: dict = {}
+    for k, node in g.nodes.items():
+        at = (g.layer_of.get(k), node.op)
+        if node.op != "leaf" and k != g.loss and (
+                at not in first or len(node.inputs) > len(g.nodes[first[at]].inputs)):
+            first[at] = k
     out = []
     for l, (layer, shape) in enumerate(zip(net.layers, net.shapes), 1):
         fields = [(f, getattr(layer, f)) for f in getattr(layer, "FIELDS", ())
                   if hasattr(layer, f)]
+        eqs = [{"lhs": g.latex[k], "rhs": n.tex(g.nodes[k].expr)}
+               for (at, _), k in first.items() if at == l]
         out.append({"index": l, "kind": layer.kind,
                     "fields": ", ".join(f"{f} = {_field(v)}" for f, v in fields),
-                    "shape": " × ".join(map(str, shape))})
+                    "shape": " × ".join(map(str, shape)), "equations": eqs})
     return out
 
 
@@ -138,9 +148,10 @@ class TensorExam(Exam):
             "title": self.title, "course": self.course, "instructions": self.instructions,
             "name": net.name, "seed": self.seed, "tensor": True,
             "sizes": [], "graph": None, "layers": [], "diagram": None, "equations": [],
-            "tensor_layers": describe(net), "shape": " × ".join(map(str, net.shape)),
+            "tensor_layers": describe(net, g, n), "shape": " × ".join(map(str, net.shape)),
             "batch": net.batch if net.coupled else 1,
-            "loss": loss_view(n), "loss_rhs": n.tex(g.nodes[g.loss].expr),
+            "loss": {"name": LOSSES[net.loss].title, "latex": g.latex[g.loss], "has_mean": True},
+            "loss_rhs": n.tex(g.nodes[g.loss].expr),
             "n_params": len(g.params), "partial": n.partial,
             "activations": [ACTIVATION_TEX[a] for a in ACTIVATION_TEX if a in acts]
             + [d for d in (LOSSES[net.loss].definition,) if d],
