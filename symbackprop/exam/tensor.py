@@ -322,9 +322,6 @@ class TensorExam(Exam):
     def _t_update(self, q, p, step, s, sv, v, view, env, bar):
         return self._update(q, p, s, sv, v, view)
 
-    def _t_expression(self, *args):  # refused by parse_questions
-        raise SpecError("expression is not asked of a network with tensor layers")
-
 
 def _shown(row: dict, *fields) -> dict:
     """``row`` with ``<field>_shown``: each number as an answer prints it."""
