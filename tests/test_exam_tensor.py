@@ -301,3 +301,14 @@ def test_grade_round_trip_with_error_carried_forward(keys, tmp_path, capsys):
     assert [a["verdict"] for a in bob_["answers"]] == ["wrong", "carried", "carried", "carried",
                                                       "carried"]
     assert bob_["score"] == pytest.approx(4 * 0.5)
+
+
+def test_a_large_worked_solution_is_left_to_the_lesson():
+    """A residual block over a batch needs hundreds of chain terms for one kernel entry:
+    the key keeps the answers' breakdowns and points to the lesson; a small one prints the
+    lesson's steps."""
+    big = exam.exam_files(spec.load("resblock"), variants=2, seed=1)["key.md"]
+    assert big.count("symbackprop lesson resblock") == 2 and len(big) < 60_000
+    assert "The sum over the" in big  # the kernel entry's uses are still there
+    small = exam.exam_files(spec.load("conv2d"), variants=1, seed=1)["key.md"]
+    assert "symbackprop lesson" not in small and "so its gradient is the sum" in small

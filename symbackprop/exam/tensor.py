@@ -36,6 +36,9 @@ from .variants import MAX_VARIANTS
 from .views import Exam, _Notation, _chains, _one_line, _paragraphs, _self_contained
 
 _SUB = re.compile(r"_\{[^{}]*\}$")
+# a key's worked solution (the lesson's steps) is printed up to this many chain terms per
+# variant; beyond (a residual block over a batch: hundreds), the answers' own breakdowns stay
+WORKED_TERMS = 120
 
 
 def is_tensor(net) -> bool:
@@ -166,8 +169,12 @@ class TensorExam(Exam):
         sv = StepViews(n, env, {}, self.expand, self.memo)
         targets = self.params_of(v)
         need = self._closure(targets)
-        steps = _self_contained([sv.view(s) for s in need])
-        by_step = dict(zip(need, steps))
+        terms = sum(len(bd.terms_of(s)) for s in need)
+        asked = {step_of(d, k) for k in targets}
+        shown_steps = need if terms <= WORKED_TERMS else [s for s in need if s in asked]
+        views = _self_contained([sv.view(s) for s in shown_steps])
+        by_step = dict(zip(shown_steps, views))
+        steps = views if terms <= WORKED_TERMS else []
         outs = [k for k, node in g.nodes.items() if node.kind in ("output", "loss")]
         fwd = self._rows(outs, env)
         questions, answers = [], []
@@ -190,6 +197,7 @@ class TensorExam(Exam):
                                              for q in self.questions)]
         return {"id": v.id, "given": self._given(v), "questions": questions, "answers": answers,
                 "forward": fwd, "layer_values": self._layer_values(env), "steps": steps,
+                "omitted": 0 if steps or not need else len(need),
                 "updates": [self._update_row(p, sv, v) for p in updates]}
 
     def _closure(self, targets) -> list:

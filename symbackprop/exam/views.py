@@ -182,7 +182,7 @@ class Exam:
         updates = [p for p in params if any(q.kind == "update" and (q.param or v.param) == p
                                             for q in self.questions)]
         return {"id": v.id, "given": self._given(v), "questions": questions, "answers": answers,
-                "forward": fwd, "layer_values": [], "steps": steps,
+                "forward": fwd, "layer_values": [], "steps": steps, "omitted": 0,
                 "updates": [self._update_row(p, sv, v) for p in updates]}
 
     def _given(self, v: Variant) -> dict:
