@@ -24,9 +24,10 @@ def _activation(layer) -> str:
 
 
 def pools(net):
-    """(inputs, targets, rates): integers for piecewise-linear networks, else decimals."""
-    exact = all(layer.kind in EXACT_KINDS and _activation(layer) in LINEAR
-                for layer in net.layers)
+    """(inputs, targets, rates): integers for piecewise-linear networks, else decimals (a
+    softmax too: integer logits would saturate it)."""
+    exact = net.loss != "softmax_ce" and all(
+        layer.kind in EXACT_KINDS and _activation(layer) in LINEAR for layer in net.layers)
     targets = TARGETS[_activation(net.layers[-1])]
     return (INTEGERS, targets, RATES) if exact else (DECIMALS, targets, RATES_SMOOTH)
 
@@ -63,9 +64,10 @@ def step_of(d, k: str):
 
 
 def degenerate(d, values: Values, asked, chains) -> bool:
-    """True when the loss or an output is 0, a relu sits at its kink, a max-pool window ties, a value is
-    not finite, an asked gradient is 0, or a chain question's gradient has no term
-    without a zero factor (a dead relu or a max-pool's loser on every use)."""
+    """True when the loss is 0 or an output below 10⁻³ (``SMALLEST``), a relu sits at its
+    kink, a max-pool window ties, a value is not finite, an asked gradient is below 10⁻³,
+    or a chain question's gradient has no term without a zero factor and of 10⁻³ or more
+    (a dead relu or a max-pool's loser on every use)."""
     g = d.graph
     with np.errstate(all="ignore"):
         env = clean(forward(d, values))
@@ -73,8 +75,9 @@ def degenerate(d, values: Values, asked, chains) -> bool:
         return True
     if _value(env[g.sym(d.loss)]) == 0 or max_ties(g, env):
         return True
-    if any(_value(env[g.sym(k)]) == 0 for k, n in g.nodes.items() if n.kind == "output"):
-        return True  # a forward answer a guess would hit (a dead relu at the output)
+    if any(abs(_value(env[g.sym(k)])) < SMALLEST for k, n in g.nodes.items()
+           if n.kind == "output"):
+        return True  # a forward answer a guess would hit (a dead relu, a saturated softmax)
     if any(g.nodes[k].op in KINKS and _value(env[g.sym(g.nodes[k].inputs[0])]) == 0
            for k in g.computed):
         return True
