@@ -64,16 +64,17 @@ def step_of(d, k: str):
 
 
 def degenerate(d, values: Values, asked, chains) -> bool:
-    """True when the loss is 0 or an output below 10⁻³ (``SMALLEST``), a relu sits at its
-    kink, a max-pool window ties, a value is not finite, an asked gradient is below 10⁻³,
-    or a chain question's gradient has no term without a zero factor and of 10⁻³ or more
-    (a dead relu or a max-pool's loser on every use)."""
+    """True when the loss or an output is below 10⁻³ (``SMALLEST``: a prediction that
+    close leaves nothing to ask), a relu sits at its kink, a max-pool window ties, a value
+    is not finite, an asked gradient is below 10⁻³, or a chain question's gradient has no
+    term without a zero factor and of 10⁻³ or more (a dead relu or a max-pool's loser on
+    every use)."""
     g = d.graph
     with np.errstate(all="ignore"):
         env = clean(forward(d, values))
     if not all(np.all(np.isfinite(v)) for v in env.values()):
         return True
-    if _value(env[g.sym(d.loss)]) == 0 or max_ties(g, env):
+    if abs(_value(env[g.sym(d.loss)])) < SMALLEST or max_ties(g, env):
         return True
     if any(abs(_value(env[g.sym(k)])) < SMALLEST for k, n in g.nodes.items()
            if n.kind == "output"):
