@@ -625,7 +625,7 @@ def test_circuit_refuses_update(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name", ["easynet", "circuit"])
+@pytest.mark.parametrize("name", ["easynet", "circuit", "conv2d", "rnn", "batchnorm"])
 def test_gallery_is_up_to_date(tmp_path, capsys, name):
     """output/exam/easynet and output/exam/circuit are committed; regenerate them and fail
     on drift (regenerate with: symbackprop exam NAME --variants 2 --seed 1 --no-pdf -o

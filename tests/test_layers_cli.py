@@ -89,12 +89,3 @@ def test_a_tensor_network_past_the_parameter_limit_is_refused_when_read(capsys, 
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"symbackprop: error: {path}:4: [[layers]] #2: the network has "
                    f"{64 * 4096:,} weights and biases; the limit is 2,500"]
-
-
-def test_an_exam_of_a_tensor_network_is_refused_in_one_line(capsys, tmp_path):
-    from symbackprop.cli import main
-
-    assert main(["exam", "conv2d", "--no-pdf", "-o", str(tmp_path / "exam")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "tensor layers" in err[0] and "not written yet" in err[0]
-    assert not (tmp_path / "exam").exists()

@@ -19,11 +19,19 @@ are drawn from, per activation and loss), ``questions``, ``variants`` (the draws
 ``moodle`` (Cloze, essay, per-question), ``stack``, ``qti``, ``prairielearn``; ``text`` and
 ``pdf``; ``files`` (all of them as one set); ``responses`` and ``grade`` (grading back with
 error carried forward), ``stress``; ``command`` (the CLI's ``exam`` and ``grade``).
+
+A network with tensor layers (``layers/``) gets a ``tensor.TensorExam`` (``make_exam``
+picks it): its draws in ``tensor_draws`` (every tensor entry from the same pools, no
+max-pool tie, no zero on the asked path), the numbers its key shows in ``breakdown`` (a
+shared parameter's sum over its uses, backpropagation through time, batch norm's compact
+form), its NumPy oracle for ``--stress`` in ``tensor_stress``.
 """
 
 from .files import exam_files
 from .numbers import round12
 from .pdf import PdfError, latex_engine
+from .tensor import TensorExam, make_exam
 from .views import Exam
 
-__all__ = ["Exam", "PdfError", "exam_files", "latex_engine", "round12"]
+__all__ = ["Exam", "PdfError", "TensorExam", "exam_files", "latex_engine", "make_exam",
+           "round12"]

@@ -11,6 +11,7 @@ from .prairielearn import prairielearn_files
 from .stack import stack_xml
 from .pdf import PdfError, compile_tex
 from .text import render
+from .tensor import make_exam
 from .views import Exam
 
 
@@ -23,7 +24,7 @@ def exam_files(net, variants: int = 1, seed: int = 0, questions: str | None = No
     files (``platform_files``), and
     with ``pdf`` questions.pdf and key.pdf (pdflatex runs while the rest is rendered;
     ``PdfError.files`` holds the other files when it fails)."""
-    exam = Exam(net, variants, seed, questions, title, course, instructions)
+    exam = make_exam(net, variants, seed, questions, title, course, instructions)
     common = exam.common()
     views = exam.views()
     page = dict(common, variants=views)
@@ -40,9 +41,10 @@ def exam_files(net, variants: int = 1, seed: int = 0, questions: str | None = No
         files.update({
             "questions.md": render("markdown", "exam/questions.md.j2", page),
             "key.md": render("markdown", "exam/key.md.j2", page),
-            f"{net.name}.svg": render("markdown", "svg/network.svg.j2", common),
             "key.json": json.dumps(exam.key(views), indent=2, ensure_ascii=False) + "\n",
         })
+        if common["diagram"] is not None:  # a tensor network's layers are described instead
+            files[f"{net.name}.svg"] = render("markdown", "svg/network.svg.j2", common)
         files.update(platform_files(exam, common, views, moodle_layout))
         errors = []
         for name, job in jobs.items():

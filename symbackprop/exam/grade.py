@@ -29,7 +29,11 @@ from ..errors import SpecError
 from ..graph import build_graph
 from ..numeric import lambdify_sorted, leaves
 from ..terminal import printable
+from ..layers.values import parse_tensor_values
 from ..values import parse_values
+from .breakdown import consumer, terms_of
+from .tensor import is_tensor
+from .tensor_draws import step_of
 from .numbers import tolerance
 from .responses import numeric, read
 from .text import render
@@ -55,7 +59,10 @@ class Grader:
         """For each numeric answer, its value recomputed from the student's own earlier
         numbers (``given``: floats, or None/text where there is none)."""
         g, d = self.g, self.d
-        values = parse_values(variant["values"], g, "key.json")
+        if is_tensor(self.net):  # key.json holds a tensor network's VALUES.json
+            values = parse_tensor_values(variant["values"], g, "key.json")
+        else:
+            values = parse_values(variant["values"], g, "key.json")
         env = leaves(g, values)
         answers = numeric(variant)
         mine = {a["target"]: x for a, x in zip(answers, given)
@@ -71,8 +78,12 @@ class Grader:
             k = self.by_latex[a["target"]]
             if a["kind"] == "forward":
                 out.append(exact[k])
+            elif a["kind"] == "chain":  # a tensor exam's term: its chain at their values
+                step = step_of(d, k)
+                term = next(t for t in terms_of(step) if g.latex[consumer(t)] == a["term"])
+                out.append(float(np.asarray(term.eval(env, {})).reshape(-1)[0]))
             elif a["kind"] == "gradient":
-                grads[k] = float(np.asarray(d.gradients[k].eval(env, {})).reshape(-1)[0])
+                grads[k] = float(np.asarray(step_of(d, k).eval(env, {})).reshape(-1)[0])
                 out.append(grads[k])
                 if isinstance(x, float):
                     grads[k] = x  # an update after it uses the student's gradient

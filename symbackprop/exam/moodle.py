@@ -116,10 +116,15 @@ def moodle_xml(common: dict, variants: list[dict]) -> str:
 SYMBOLIC = ("chain", "expression")  # the questions a number cannot answer
 
 
+def symbolic(a: dict) -> bool:
+    """An answer a number cannot give (a tensor exam's chain term is a number)."""
+    return a["kind"] in SYMBOLIC and a["value"] is None
+
+
 def essay_xml(common: dict, variants: list[dict]) -> str | None:
     """The symbolic questions as one essay question per variant, the key as grader
     information, in one category; None when the exam asks none."""
-    if not any(a["kind"] in SYMBOLIC for v in variants for a in v["answers"]):
+    if not any(symbolic(a) for v in variants for a in v["answers"]):
         return None
     env = environment()
     part = _parts(env, ("variant", "forward", "solution", "essay", "essay_key"))
@@ -130,7 +135,7 @@ def essay_xml(common: dict, variants: list[dict]) -> str | None:
                     steps=shared["solution"])
         questions.append({"name": f"V{v['id']:02d} written", "text": part["essay"].render(view),
                           "feedback": part["essay_key"].render(view),
-                          "grade": sum(a["kind"] in SYMBOLIC for a in v["answers"])})
+                          "grade": sum(symbolic(a) for a in v["answers"])})
     category = category_path(["$course$", "top", common["title"] + " (written)"])
     return env.get_template("exam/moodle/essay.xml.j2").render(
         dict(common, category=category, questions=questions))

@@ -17,7 +17,7 @@ import uuid
 
 from markupsafe import Markup
 
-from .moodle import SYMBOLIC, _parts, _shared, environment, plain
+from .moodle import _parts, symbolic, _shared, environment, plain
 
 NAMESPACE = uuid.UUID("6f1b7a9e-3d1c-5b8a-9e61-2c4d8f0a7b13")  # symbackprop's uuid5 space
 
@@ -56,7 +56,7 @@ def prairielearn_files(common: dict, variants: list[dict]) -> dict[str, str]:
             "key": part["essay_key"].render(view),
         })
     first = _numbered(variants[0]["questions"])
-    written = any(a["kind"] in SYMBOLIC for a in variants[0]["answers"])
+    written = any(symbolic(a) for a in variants[0]["answers"])
     page = dict(common, questions=first, written=written,
                 uuid=str(uuid.uuid5(NAMESPACE, f"{common['name']}/{common['seed']}/"
                                               f"{len(variants)}/{common['title']}")))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from .moodle import SYMBOLIC, accepted, environment, plain
+from .moodle import accepted, symbolic, environment, plain
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -35,7 +35,7 @@ def _item(v: dict) -> tuple[dict, dict]:
         questions.append(dict(q, answers=answers))
     v = dict(v, questions=questions,
              answers=[accepted(a) if a["value"] is not None else a for a in v["answers"]])
-    written = sum(a["kind"] in SYMBOLIC for a in v["answers"])
+    written = sum(symbolic(a) for a in v["answers"])
     return v, {"identifier": f"V{v['id']:02d}", "href": f"items/V{v['id']:02d}.xml",
                "responses": responses, "written": written}
 

@@ -29,12 +29,15 @@ def default_questions(g, graph: bool) -> str:
                      *(f"gradient:{g.latex[k]}" for k in g.params)])
 
 
-def parse_questions(text: str, g, graph: bool = False) -> tuple[Question, ...]:
+def parse_questions(text: str, g, graph: bool = False, nodes=(),
+                    tensor: bool = False) -> tuple[Question, ...]:
     """``forward,chain,gradient:w_5,update`` -> questions. ``KIND:NAME`` fixes the
-    parameter (its LaTeX name, as ``grad`` reads it); otherwise each variant draws one."""
-    by_name = {canonical_latex(g.latex[k]): k for k in g.params}
+    parameter (its LaTeX name, as ``grad`` reads it); otherwise each variant draws one.
+    ``nodes``: other nodes a gradient may be asked of (a batch-norm input); ``tensor``: a
+    network with tensor layers, whose closed form (expression) is not asked."""
+    by_name = {canonical_latex(g.latex[k]): k for k in (*g.params, *nodes)}
     out = []
-    for n, item in enumerate((p.strip() for p in text.split(",")), 1):
+    for n, item in enumerate((p.strip() for p in _items(text)), 1):
         kind, _, name = item.partition(":")
         kind, name = kind.strip(), name.strip()
         if kind not in KINDS:
@@ -46,6 +49,10 @@ def parse_questions(text: str, g, graph: bool = False) -> tuple[Question, ...]:
             raise SpecError("update asks for a step of gradient descent; a graph spec has no "
                             "loss or learning rate (kinds for a circuit: forward, chain, "
                             "expression, gradient)", "--questions")
+        if tensor and kind == "expression":
+            raise SpecError("expression asks for the gradient's closed form, too large for a "
+                            "network with tensor layers (kinds for it: forward, chain, "
+                            "gradient, update)", "--questions")
         param = None
         if name:
             if kind == "forward":
@@ -57,8 +64,26 @@ def parse_questions(text: str, g, graph: bool = False) -> tuple[Question, ...]:
                 hint = f"; did you mean {g.latex[by_name[near[0]]]}?" if near else ""
                 raise SpecError(f"unknown parameter {name!r}{hint} (parameters: "
                                 f"{', '.join(g.latex[k] for k in g.params)})", "--questions")
+            if kind == "update" and param not in g.params:
+                raise SpecError(f"update asks for a step of gradient descent on a parameter; "
+                                f"{name} is not one", "--questions")
         out.append(Question(n, kind, param))
     return tuple(out)
+
+
+def _items(text: str) -> list[str]:
+    """The comma-separated items of ``--questions``; a comma inside braces belongs to a
+    name (a kernel entry ``K^{[1]}_{1,1,2,2}``)."""
+    out, depth, cur = [], 0, []
+    for ch in text:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth <= 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return out
 
 
 def target_pool(g) -> tuple[str, ...]:

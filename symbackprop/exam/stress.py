@@ -20,6 +20,8 @@ from .. import reference
 from ..verify import positions
 from .pools import is_graph
 from .text import render
+from .tensor import is_tensor, make_exam
+from .tensor_stress import reference_answers as tensor_answers
 from .views import Exam
 
 REL = 1e-9  # key vs reference: the same float arithmetic up to rounding
@@ -53,6 +55,8 @@ def circuit_answers(net, d, variant: dict) -> dict:
 def reference_answers(net, d, variant: dict) -> dict:
     """{(kind, target latex): value} of a variant, by reference.py (a circuit's by
     ``circuit_answers``)."""
+    if is_tensor(net):
+        return tensor_answers(net, d, variant)
     if is_graph(net):
         return circuit_answers(net, d, variant)
     g = d.graph
@@ -88,7 +92,7 @@ def check_exam(e: Exam) -> tuple[list[dict], list[dict]]:
     key = e.key(views)
     problems = []
     seen: dict = {}
-    rel = REL_FD if e.graph else REL
+    rel = REL_FD if e.graph or getattr(e, "tensor", False) else REL
     g = e.g  # a relu's 0 is a fair answer (a dead unit); a weighted sum's 0 is not
     may_be_zero = {g.latex[k] for k in g.computed if g.nodes[k].op != "linear"}
     for variant in key["variants"]:
@@ -96,8 +100,11 @@ def check_exam(e: Exam) -> tuple[list[dict], list[dict]]:
         at = {"seed": e.seed, "variant": variant["id"]}
         for a in variant["answers"]:
             what = dict(at, kind=a["kind"], target=a["target"], value=a["value"])
-            if a["value"] is not None:
+            if a["kind"] == "chain" and a["value"] is not None:  # a tensor exam's term:
+                want = float(np.prod([f["value"] for f in a["factors"]]))  # its factors'
+            elif a["value"] is not None:
                 want = ref[a["kind"], a["target"]]
+            if a["value"] is not None:
                 if abs(a["value"] - want) > rel * max(1.0, abs(want)):
                     problems.append(dict(what, problem="reference", reference=want))
                 zero = abs(a["value"]) <= a["tolerance"] or a["value"] == 0  # 0 would pass
@@ -132,7 +139,7 @@ def stress(net, seeds: int, variants: int = 30, first_seed: int = 0,
     start = time.perf_counter()
     problems, all_variants = [], []
     for seed in range(first_seed, first_seed + seeds):
-        p, vs = check_exam(Exam(net, variants, seed, questions))
+        p, vs = check_exam(make_exam(net, variants, seed, questions))
         problems += p
         all_variants += vs
     return {"spec": net.name, "seeds": seeds, "variants_per_seed": variants,

@@ -98,10 +98,6 @@ class Exam:
     def __init__(self, net, variants: int = 1, seed: int = 0, questions: str | None = None,
                  title: str | None = None, course: str | None = None,
                  instructions: str | None = None):
-        if type(net).__name__ == "TensorNetwork":  # the graph.FRONT_ENDS key
-            raise SpecError("exams of networks with tensor layers (convolution, pooling, "
-                            "normalisation, rnn, attention) are not written yet: use a network "
-                            "of dense layers or a graph spec")
         self.graph = is_graph(net)
         if not 1 <= variants <= MAX_VARIANTS:
             raise SpecError(f"--variants {variants} must be between 1 and {MAX_VARIANTS}")
@@ -133,7 +129,7 @@ class Exam:
         layers = [] if self.graph else net.layers
         return {
             "title": self.title, "course": self.course, "instructions": self.instructions,
-            "name": net.name, "seed": self.seed,
+            "name": net.name, "seed": self.seed, "tensor": False,
             "sizes": [] if self.graph else list(net.sizes),
             "graph": {"inputs": [g.latex[k] for k in g.params], "output": g.latex[g.loss],
                       "nodes": list(g.computed)} if self.graph else None,
@@ -186,7 +182,7 @@ class Exam:
         updates = [p for p in params if any(q.kind == "update" and (q.param or v.param) == p
                                             for q in self.questions)]
         return {"id": v.id, "given": self._given(v), "questions": questions, "answers": answers,
-                "forward": fwd, "steps": steps,
+                "forward": fwd, "layer_values": [], "steps": steps, "omitted": 0,
                 "updates": [self._update_row(p, sv, v) for p in updates]}
 
     def _given(self, v: Variant) -> dict:
