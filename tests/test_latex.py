@@ -27,6 +27,11 @@ def test_gallery_tex_compiles(tmp_path, tex):
     if tex.parent == ROOT / "output":
         log = (tmp_path / tex.with_suffix(".log").name).read_text(errors="replace")
         assert "Overfull \\hbox" not in log, log[log.find("Overfull"):][:400]
+    # the indicator 1[z > 0] prints a 1: amssymb's \mathbb{1} is the symbol U+22AE
+    if shutil.which("pdftotext") and "\\mathbb{1}" in tex.read_text(encoding="utf-8"):
+        text = subprocess.run(["pdftotext", tex.with_suffix(".pdf").name, "-"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60).stdout
+        assert "\u22ae" not in text
 
 
 @pytest.mark.parametrize("tex", sorted((ROOT / "output").glob("**/*.tex")),
