@@ -58,6 +58,7 @@ def resnet_view(rl: ResNetLesson) -> dict:
     o = rl.studies[0].options
     stages = [{"name": s.name, "shape": shape_text(s.shape), "blocks": s.blocks,
                "params": f"{s.params:,}"} for s in rl.stages]
+    view["preface"] = "resnet_guide"  # templates/*/_resnet_guide.*.j2, after the network
     view["resnet"] = {
         "blocks": [{"start": b.start, "end": b.end} for b in rl.blocks],
         "twin": {"layers": len(rl.twin.graph.spec.layers),
