@@ -100,9 +100,16 @@ class ChainBreak:
                     return "chain_break", say("chain_zero", wrt=case.name(b), of=case.name(a),
                                               factor=f(a, b))
         covered = {k for product in claim.factors for pair in product for k in pair}
+        # a factor da/db is a total derivative: every path from b up to a is in it
+        through = {}
+        for product in claim.factors:
+            for a, b in product:
+                through.setdefault(b, set()).add(a)
         missing = []
         for b in sorted(covered, key=list(tr.g.nodes).index):
             for c in tr.g.consumers[b]:
+                if any(tr.depends(a, c) for a in through.get(b, ())):
+                    continue
                 if c not in covered and tr.depends(ref.of, c) and tr.depends(b, ref.wrt):
                     missing.append(c)
         if missing:
