@@ -15,6 +15,8 @@ import sympy as sp
 from ..render.printer import number
 from . import diagnose
 from .messages import say
+from .adjoint import factor_value
+from .expr_size import small
 from .numbers import NotANumber
 from .page import Page
 from .rounding import MIN_DIGITS, judge_number, rounded_note, written
@@ -75,7 +77,9 @@ def value(truth: Truth, points, expr) -> np.ndarray:
             pair = deriv_of(s)
             if pair is None:
                 raise NotANumber(f"no value for {s}")
-            env[s] = np.broadcast_to(points(truth.factor(*pair)), points.mask.shape)
+            v = factor_value(truth, points, *pair) if truth.tensor_names is not None \
+                else points(truth.factor(*pair))  # tensor networks: numbers by a sweep
+            env[s] = np.broadcast_to(v, points.mask.shape)
     return points(expr)
 
 
@@ -106,7 +110,10 @@ def symbolic_equal(truth: Truth, ref: Side, claim: Side) -> bool:
     d = a - b
     if d == 0:
         return True
-    d = d.xreplace({s: truth.factor(*deriv_of(s)) for s in d.free_symbols if deriv_of(s)})
+    values = {s: truth.factor(*deriv_of(s)) for s in d.free_symbols if deriv_of(s)}
+    if not all(small(v, SYMBOLIC_MAX_OPS * 8) for v in values.values()):
+        return False
+    d = d.xreplace(values)
     if sp.count_ops(d) > SYMBOLIC_MAX_OPS or any(
             p.exp.is_Integer and abs(p.exp) > 4 for p in d.atoms(sp.Pow)):
         return False
