@@ -189,3 +189,49 @@ def test_api_check_on_a_tensor_preset():
             r = http.post("/api/check", json={"spec": "conv2d", "text": text})
     assert r.status_code == 200, r.text
     assert [(x["line"], x["verdict"]) for x in r.json()] == [(1, "correct"), (3, "wrong")]
+
+
+# ---------------------------------------------------------------------------- index claims
+
+def test_index_claim_of_a_kernel_over_every_instance():
+    """The page's own index form with s = 2, p = 1 (stride and padding of conv2d), and the
+    same written out for those values, hold at all 2·1·3·3 = 18 kernel entries; the
+    0-based reading x_{c,i+u,j+v} is refuted at the first instance (by hand: with f = c =
+    u = v = 1 the true inputs are x_{1,2i-2+1-1+…}, not x_{1,i+1,j+1})."""
+    page = (r"\frac{\partial L}{\partial K^{[1]}_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j}\;"
+            r" a_{c,\,s(i-1)+u-p,\,s(j-1)+v-p}")
+    r = check_equation("conv2d", page)
+    assert r.verdict == "correct" and "18 instances" in r.message
+    written = r"\frac{\partial L}{\partial K_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j} x_{c,2i+u-3,2j+v-3}"
+    assert check_equation("conv2d", written).verdict == "correct"
+    off = r"\frac{\partial L}{\partial K^{[1]}_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j} x_{c,i+u,j+v}"
+    r = check_equation("conv2d", off)
+    assert r.verdict == "wrong" and r.message.startswith("fails at f = 1, c = 1, u = 1, v = 1")
+    bias = r"\frac{\partial L}{\partial b^{[1]}_f} = \sum_{i,j} \delta_{f,i,j}"
+    assert check_equation("conv2d", bias).verdict == "correct"
+    half = r"\frac{\partial L}{\partial b^{[1]}_f} = \sum_{i} \delta_{f,i,1}"
+    assert check_equation("conv2d", half).verdict == "wrong"
+
+
+def test_index_claims_of_an_rnn_bptt_sum():
+    """rnn (T = 3, 2 units): ∂L/∂V_{j,k} = Σ_t δ_{t,j} h_{t-1,k} with h_0 = 0 (a term
+    outside the tensor is a zero), and ∂L/∂U_{j,i} = Σ_t δ_{t,j} x_{t,i}."""
+    full = r"\frac{\partial L}{\partial V^{[1]}_{j,k}} = \sum_t \delta^{[1]}_{t,j} h^{[1]}_{t-1,k}"
+    assert check_equation("rnn", full).verdict == "correct"
+    assert check_equation("rnn", r"\frac{\partial L}{\partial U^{[1]}_{j,i}} = \sum_{t=1}^{T}"
+                                 r" \delta^{[1]}_{t,j} x_{t,i}").verdict == "correct"
+    last = r"\frac{\partial L}{\partial V^{[1]}_{j,k}} = \delta^{[1]}_{3,j} h^{[1]}_{2,k}"
+    r = check_equation("rnn", last)
+    assert r.verdict == "wrong" and r.diagnosis == "bptt_last_step"
+    assert r.message.startswith("fails at j = 1, k = 1")
+
+
+def test_index_claims_on_a_page_and_unreadable_ones():
+    page = ("$$\\frac{\\partial L}{\\partial K^{[1]}_{f,c,u}} = \\sum_{i} \\delta_{f,i}"
+            " a_{c,\\,s(i-1)+u-p}$$\n\n"
+            "$$\\frac{\\partial L}{\\partial K^{[1]}_{f,c,u}} = \\sum_{i} \\delta_{f,i}"
+            " a_{c,i+u}$$\n\n"
+            "$$\\frac{\\partial L}{\\partial K^{[1]}_{f,c,q}} = \\sum_{i} \\delta_{f,i} a_{c,i+w}$$\n")
+    res = check_text("conv1d", page)
+    assert [r.verdict for r in res] == ["correct", "wrong", "error"]
+    assert all(r.kind == "index" for r in res)
