@@ -235,3 +235,35 @@ def test_index_claims_on_a_page_and_unreadable_ones():
     res = check_text("conv1d", page)
     assert [r.verdict for r in res] == ["correct", "wrong", "error"]
     assert all(r.kind == "index" for r in res)
+
+
+def test_odd_lines_get_one_line_errors_never_a_traceback():
+    odd = [r"\frac{\partial L}{\partial K^{[l]}_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j}",
+           r"\frac{\partial L}{\partial K^{[9]}_{f,c,u,v}} = 0",
+           r"\frac{\partial L}{\partial K_{f,c,u,v}} = x_{c,((u,v}",
+           r"\frac{\partial L}{\partial K_{f,c,u,v}} = x_{c,u/2,v}",
+           r"\frac{\partial L}{\partial Q_{a,b}} = 1",
+           r"\frac{\partial L}{\partial K_{f,c,u,v}} = \sum_{i,j,k,m,n} \delta_{f,i,j} x_{k,m,n}"]
+    for name in ("conv2d", "rnn", "batchnorm", "attention"):
+        res = check_text(name, "\n\n".join(f"$${t}$$" for t in odd))
+        assert len(res) == len(odd)
+        assert all(r.verdict in ("error", "not_checked") for r in res), [r.message for r in res]
+        assert all("Error:" not in r.message for r in res), [r.message for r in res]
+    r = check_equation("conv2d", odd[0])
+    assert "no layer [l]" in r.message
+
+
+def test_a_users_tensor_spec():
+    """A user's TOML (conv1d, stride 1, no padding, identity, MSE): z_{1,i} = Σ_u
+    K_{1,1,u} x_{1,i+u-1}, y = Σ_i w_i z_{1,i}, so dL/dK_{1,1,u} = Σ_i δ_i x_{1,i+u-1} with
+    δ_i = dL/dy · w_i: checked symbolically here by the test's own algebra."""
+    net = specs.loads('inputs = [1, 4]\nloss = "mse"\n[[layers]]\nkind = "conv1d"\n'
+                      'filters = 1\nkernel = 2\n[[layers]]\nkind = "flatten"\n'
+                      '[[layers]]\nunits = 1\n')
+    right = (r"\frac{\partial L}{\partial K_{1,1,2}} = \frac{dL}{dy_{pred}}(w^{[3]}_{1,1} x_{1,2}"
+             r" + w^{[3]}_{1,2} x_{1,3} + w^{[3]}_{1,3} x_{1,4})")
+    assert check_equation(net, right).verdict == "correct"
+    wrong = right.replace("x_{1,4}", "x_{1,3}")
+    assert check_equation(net, wrong).verdict == "wrong"
+    index = r"\frac{\partial L}{\partial K^{[1]}_{f,c,u}} = \sum_{i} \delta_{f,i} x_{c,i+u-1}"
+    assert check_equation(net, index).verdict == "correct"

@@ -68,7 +68,13 @@ def _index_claim(truth, text, file, line) -> Result | None:
         return None
     from .tensor_index import judge_index
 
-    found = judge_index(truth, text, lambda t: judge_equation(truth, t, file=file, line=line))
+    try:
+        found = judge_index(truth, text, lambda t: judge_equation(truth, t, file=file, line=line))
+    except RecursionError:
+        found = ("error", "nested too deeply to judge", None)
+    except Exception as e:  # nothing in a file may crash the checker (as judge.py)
+        found = ("error", f"the checker could not judge this index claim "
+                          f"({type(e).__name__}: {e})"[:300], None)
     if found is None:
         return None
     verdict, message, inner = found

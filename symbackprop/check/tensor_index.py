@@ -86,8 +86,11 @@ def _int_expr(text: str, env: dict) -> int:
             v = v + mul() if take() == "+" else v - mul()
         return v
 
-    v = add()
-    if pos != len(toks):
+    try:
+        v = add()
+    except IndexError:  # ran past the end: an unclosed parenthesis
+        raise IndexUnreadable(f"cannot read the index {text!r}") from None
+    if pos != len(toks) or abs(v) > 10 ** 6:
         raise IndexUnreadable(f"cannot read the index {text!r}")
     return v
 
@@ -176,9 +179,12 @@ class Claim:
     def _constants(self) -> dict:
         """A convolution's stride s and padding p (the pages' index form), when equal
         along its dimensions."""
+        layers = self.truth.net.layers
         if self.layer is None:
             return {}
-        layer = self.truth.net.layers[int(self.layer) - 1]
+        if not self.layer.isdigit() or not 1 <= int(self.layer) <= len(layers):
+            raise IndexUnreadable(f"the network has no layer [{self.layer}]")
+        layer = layers[int(self.layer) - 1]
         out = {}
         for letter, field in (("s", "stride"), ("p", "padding")):
             v = getattr(layer, field, None)

@@ -20,7 +20,7 @@ from ..expr.claim_text import ParseError, latex_name
 _RESPELL = (
     (re.compile(r"\\hat\s*\{\s*([A-Za-z])\s*\}"), r"\\mathrm{\1hat}"),
     (re.compile(r"\\hat\s+([A-Za-z])"), r"\\mathrm{\1hat}"),
-    (re.compile(r"\{\s*([A-Za-z])\s*_\s*\{?\s*([A-Za-z])\s*\}?\s*\}(?=\s*\^)"),
+    (re.compile(r"\{\s*([A-Za-z])\s*_\s*\{?\s*([A-Za-z])\s*\}?\s*\}(?=\s*[\^_])"),
      r"\\mathrm{\1\2}"),
     (re.compile(r"\\sigma\s*\^\s*\{\s*2\s*(?:\\[,;:! ]\s*)*\[([^\[\]{}]*)\]\s*\}"),
      r"\\mathrm{sigmasq}^{[\1]}"),
