@@ -267,3 +267,13 @@ def test_a_users_tensor_spec():
     assert check_equation(net, wrong).verdict == "wrong"
     index = r"\frac{\partial L}{\partial K^{[1]}_{f,c,u}} = \sum_{i} \delta_{f,i} x_{c,i+u-1}"
     assert check_equation(net, index).verdict == "correct"
+
+
+def test_a_sum_over_a_tensors_range_with_a_concrete_left_side():
+    """conv2d, K_{1,1,2,2} (u = v = 2, stride 2, padding 1): output (i, j) reads input
+    (2i - 1, 2j - 1), so the sum over i, j ∈ 1..3 is Σ δ_{1,i,j} x_{1,2i-1,2j-1}."""
+    right = r"\partial L/\partial K_{1,1,2,2} = \sum_{i,j} \delta^{[1]}_{1,i,j} x_{1,2i-1,2j-1}"
+    r = check_equation("conv2d", right)
+    assert r.verdict == "correct" and r.kind == "index"
+    r = check_equation("conv2d", right.replace("2j-1}", "2j}"))
+    assert r.verdict == "wrong" and "written out" in r.message

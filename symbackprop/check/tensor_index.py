@@ -141,8 +141,13 @@ def _top_level_equals(text: str) -> list[int]:
 
 
 def _is_index_claim(text: str) -> bool:
+    """Letter indices on the left, or a \\sum over letters with no bounds (the sum over a
+    tensor's range: ``\\sum_{i,j} \\delta_{1,i,j} x_{1,i+1,j+1}``)."""
     cuts = _top_level_equals(text)
     lhs = text[:cuts[0]] if cuts else text
+    if any(not m.group(2) and all(_LETTER.fullmatch(c) for c in _components(m.group(1)))
+           for m in _SUM.finditer(text)):
+        return True
     for m in _NAME.finditer(lhs):
         if m.group("base") not in _SKIP and any(
                 _LETTER.fullmatch(c) for c in _components(m.group("sub"))):
@@ -365,5 +370,8 @@ def judge_index(truth, text: str, judge) -> tuple | None:
         n += 1
         at = ", ".join(f"{k} = {v}" for k, v in env.items())
         if r.verdict in ("wrong", "error"):
-            return r.verdict, f"fails at {at}: {concrete}\n{r.message}", r
+            where = f"fails at {at}" if at else "written out over the sum's range"
+            return r.verdict, f"{where}: {concrete}\n{r.message}", r
+        if not claim.free:  # a concrete left side: one instance, its sum written out
+            return r.verdict, f"the sum written out over its range: {r.message}", r
     return "correct", f"an index claim: holds at every one of its {n} instances", None

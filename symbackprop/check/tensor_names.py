@@ -61,6 +61,8 @@ class TensorNames:
             if p is None:
                 continue
             self.by_parts.setdefault(p, k)
+            if p[0] == "ahat":  # the normalised input, often written x̂ (the papers' name)
+                self.by_parts.setdefault(("xhat",) + p[1:], k)
             if p[2] is not None:
                 bare.setdefault((p[0], p[1], None, p[3]), []).append(k)
         # a name without its layer: only where one layer has that entry
