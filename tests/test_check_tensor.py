@@ -277,3 +277,14 @@ def test_a_sum_over_a_tensors_range_with_a_concrete_left_side():
     assert r.verdict == "correct" and r.kind == "index"
     r = check_equation("conv2d", right.replace("2j-1}", "2j}"))
     assert r.verdict == "wrong" and "written out" in r.message
+
+
+def test_naive_batch_norm_over_a_batch_and_names_shown_as_written():
+    """batchnorm preset (BatchNorm1d over a batch of 3): â^{(1)} = (z^{(1)} − μ)/√(σ² + ε)
+    with μ and σ² computed from z^{(1)} too, so dL/dz^{(1)} ≠ dL/dâ^{(1)}/√(σ² + ε)."""
+    naive = (r"\frac{dL}{dz^{[1](1)}_{1}} = \frac{dL}{d\hat{x}^{[2](1)}_{1}}"
+             r" \frac{1}{\sqrt{\sigma^{2\,[2]}_{1} + 0.00001}}")
+    r = check_equation("batchnorm", naive)
+    assert r.verdict == "wrong" and r.diagnosis == "batchnorm_naive"
+    assert r.expected.startswith(r"\frac{dL}{dz^{[1](1)}_{1}} = ")
+    assert "mathrm" not in r.expected and "mathrm" not in r.message

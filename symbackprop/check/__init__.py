@@ -57,8 +57,17 @@ def check_equation(spec, text: str, *, mode: str | None = None,
             return out[-1]
     indexed = _index_claim(truth, text.strip(), "<text>", 1)
     if indexed is not None:
-        return indexed
-    return judge_equation(truth, text.strip(), mode=mode or mode_of(text))
+        return _shown(truth, indexed)
+    return _shown(truth, judge_equation(truth, text.strip(), mode=mode or mode_of(text)))
+
+
+def _shown(truth, res: Result) -> Result:
+    """A tensor network's names back in the writer's spelling (tensor_names.respell)."""
+    if truth.tensor_names is not None:
+        from .tensor_names import unrespell
+
+        res.message, res.expected = unrespell(res.message), unrespell(res.expected)
+    return res
 
 
 def _index_claim(truth, text, file, line) -> Result | None:
@@ -152,6 +161,7 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
         if res is None:
             res = judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
                                  text_only=eq.text_only, page=page)
+        res = _shown(truth, res)
         if page.fingerprint() == before and res.verdict != "error":  # no time-outs kept
             if len(_VERDICTS) >= MAX_VERDICTS:
                 _VERDICTS.clear()

@@ -30,6 +30,23 @@ _RESPELL = (
 )
 
 
+# and back, for what the report shows (the writer's own spelling, near enough)
+_BACK = (
+    (re.compile(r"\\mathrm\{([A-Za-z])hat\}"), r"\\hat{\1}"),
+    (re.compile(r"\\mathrm\{sigmasq\}"), r"\\sigma^{2}"),
+    (re.compile(r"\\mathrm\{([A-Z])([a-z])\}"), r"{\1_\2}"),
+    (re.compile(r"\^\{\[([^\[\]{}]*)\]\}\^\{\(([^(){}]*)\)\}"), r"^{[\1](\2)}"),
+)
+
+
+def unrespell(text: str | None) -> str | None:
+    if not text:
+        return text
+    for pattern, repl in _BACK:
+        text = pattern.sub(repl, text)
+    return text.replace(r"\sigma^{2}^{[", r"\sigma^{2\,[")
+
+
 def respell(text: str) -> str:
     for pattern, repl in _RESPELL:
         text = pattern.sub(repl, text)
