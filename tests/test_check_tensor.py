@@ -288,3 +288,15 @@ def test_naive_batch_norm_over_a_batch_and_names_shown_as_written():
     assert r.verdict == "wrong" and r.diagnosis == "batchnorm_naive"
     assert r.expected.startswith(r"\frac{dL}{dz^{[1](1)}_{1}} = ")
     assert "mathrm" not in r.expected and "mathrm" not in r.message
+
+
+def test_a_max_pool_window_as_a_max_of_its_entries():
+    """conv2d's 2 × 2 pool with stride 1: p_{1,1,1} is the max of h_{1,1,1}, h_{1,1,2},
+    h_{1,2,1}, h_{1,2,2} (the page's own forward line); another window's entry is wrong."""
+    window = ["h^{[1]}_{1,1,1}", "h^{[1]}_{1,1,2}", "h^{[1]}_{1,2,1}", "h^{[1]}_{1,2,2}"]
+    line = r"p^{[2]}_{1,1,1} = \max\left(" + ", ".join(window) + r"\right)"
+    assert check_equation("conv2d", line).verdict == "correct"
+    assert check_equation("conv2d", line.replace("h^{[1]}_{1,2,2}", "h^{[1]}_{1,3,3}")
+                          ).verdict == "wrong"
+    assert check_equation("conv2d", r"h^{[1]}_{1,1,1} = \max(0, z^{[1]}_{1,1,1})"
+                          ).verdict == "correct"

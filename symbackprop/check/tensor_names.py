@@ -53,6 +53,39 @@ def respell(text: str) -> str:
     return text
 
 
+MAX_ARGS = 4  # a \\max of up to 2 × 2 entries is read (its nested form doubles per entry)
+
+
+def max_of_entries(src: str) -> str:
+    """\\max(a, b, c, d) (a max-pool's window) as max(max(a, b), c)…, each max(u, v)
+    written u + relu(v − u), which the grammar reads; normalised text (``\\max(``)."""
+    out, pos = src, 0
+    for _ in range(src.count(r"\max(")):
+        at = out.find(r"\max(", pos)
+        if at < 0:
+            break
+        start = at + len(r"\max(")
+        depth, args, cut, end = 1, [], start, None
+        for j in range(start, len(out)):
+            ch = out[j]
+            depth += ch in "({[" and 1 or ch in ")}]" and -1 or 0
+            if depth == 0:
+                args.append(out[cut:j].strip())
+                end = j
+                break
+            if ch == "," and depth == 1:
+                args.append(out[cut:j].strip())
+                cut = j + 1
+        pos = start
+        if end is None or not 2 <= len(args) <= MAX_ARGS or "0" in args:
+            continue
+        m = f"({args[0]})"
+        for a in args[1:]:
+            m = rf"({m} + \relu(({a}) - {m}))"
+        out = out[:at] + m + out[end + 1:]
+    return out
+
+
 def parts(latex: str):
     """(base, subscript, layer, sample) of a page's name, or None."""
     try:
