@@ -300,3 +300,11 @@ def test_a_max_pool_window_as_a_max_of_its_entries():
                           ).verdict == "wrong"
     assert check_equation("conv2d", r"h^{[1]}_{1,1,1} = \max(0, z^{[1]}_{1,1,1})"
                           ).verdict == "correct"
+
+
+def test_a_sum_after_a_factor_layer_norm_mean():
+    """normdrop: layer 2 normalises the 3 outputs of layer 1, μ = (h_1 + h_2 + h_3)/3;
+    a is the layer's input (h^{[1]}), and 1/2 is refuted as a constant factor 3/2."""
+    assert check_equation("normdrop", r"\mu^{[2]} = \frac{1}{3}\sum_k a_k").verdict == "correct"
+    r = check_equation("normdrop", r"\mu^{[2]} = \frac{1}{2}\sum_k h^{[1]}_k")
+    assert r.verdict == "wrong" and r.diagnosis == "constant_factor"

@@ -133,8 +133,8 @@ class Shapes:
 def _top_level_equals(text: str) -> list[int]:
     depth, out = 0, []
     for i, ch in enumerate(text):
-        depth += ch in "{("
-        depth -= ch in "})"
+        depth += ch in "{(["
+        depth -= ch in "})]"
         if ch == "=" and depth == 0:
             out.append(i)
     return out
@@ -165,9 +165,14 @@ class Claim:
         if len(cuts) != 1:
             raise IndexUnreadable("an index claim is one equation a = b")
         self.lhs, self.rhs = text[:cuts[0]].strip(), text[cuts[0] + 1:].strip()
-        first = next(m for m in _NAME.finditer(self.lhs) if m.group("base") not in _SKIP)
-        self.layer = _layer_of(first)
-        if self.layer is None:  # K_{f,c,u,v}: the layer of the only kernel
+        first = next((m for m in _NAME.finditer(self.lhs) if m.group("base") not in _SKIP),
+                     None)
+        if first is None:  # μ^{[2]} = (1/3) Σ_k h_k: a layer, no entry
+            found = re.search(r"\^\s*\{\s*\[([^\[\]{}]*)\]", self.lhs)
+            self.layer = found.group(1) if found else None
+        else:
+            self.layer = _layer_of(first)
+        if self.layer is None and first is not None:  # K_{f,c,u,v}: the only kernel's
             base = first.group("base")
             layers = {l for (b, l, _) in self.shapes.ext if b == base and l is not None}
             self.layer = layers.pop() if len(layers) == 1 else None
@@ -252,7 +257,11 @@ class Claim:
         return " ".join(out).strip()
 
     def _term(self, term: str, env: dict) -> str:
-        letters = []
+        letters, prefix = [], ""
+        found = _SUM.search(term)
+        if found:  # a factor before the sum (\frac{1}{m} \sum_k …) multiplies it
+            prefix, term = term[:found.start()], term[found.start():]
+            prefix = self._names(prefix, env, strict=True) if prefix.strip() else ""
         while True:
             m = _SUM.match(term)
             if not m:
@@ -276,7 +285,7 @@ class Claim:
                 continue
             if len(out) > MAX_TERMS:
                 raise IndexUnreadable(f"a sum of more than {MAX_TERMS} terms")
-        return "(" + (" + ".join(f"({t})" for t in out) or "0") + ")"
+        return prefix + " (" + (" + ".join(f"({t})" for t in out) or "0") + ")"
 
     def _names(self, term: str, env: dict, strict: bool) -> str:
         env = {**self.constants, **env}
@@ -353,7 +362,7 @@ def judge_index(truth, text: str, judge) -> tuple | None:
         return None
     try:
         claim = Claim(truth, text)
-    except (IndexUnreadable, StopIteration) as e:
+    except IndexUnreadable as e:
         return "error", f"an index claim that cannot be read: {e}", None
     deadline = time.monotonic() + SECONDS
     n = 0
