@@ -308,3 +308,25 @@ def test_a_sum_after_a_factor_layer_norm_mean():
     assert check_equation("normdrop", r"\mu^{[2]} = \frac{1}{3}\sum_k a_k").verdict == "correct"
     r = check_equation("normdrop", r"\mu^{[2]} = \frac{1}{2}\sum_k h^{[1]}_k")
     assert r.verdict == "wrong" and r.diagnosis == "constant_factor"
+
+
+def test_an_index_claim_over_a_batch_sums_the_samples():
+    """resblock is built over a batch of 2 (batch norm couples the samples): a kernel
+    entry is used at every position of every sample, so the page's per-sample index form
+    holds with the sum over the samples implied; sample 1 alone is refuted."""
+    page = (r"\frac{\partial L}{\partial K^{[1]}_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j}\;"
+            r" a_{c,\,s(i-1)+u-p,\,s(j-1)+v-p}")
+    assert check_equation("resblock", page).verdict == "correct"
+    one = (r"\frac{\partial L}{\partial K^{[1]}_{f,c,u,v}} = \sum_{i,j} \delta^{[1](1)}_{f,i,j}"
+           r" x^{(1)}_{c,i+u-1,j+v-1}")
+    assert check_equation("resblock", one).verdict == "wrong"
+
+
+def test_batch_norm_parameter_index_claims_over_the_samples():
+    """batchnorm (3 samples): ∂L/∂β_c = Σ_n ∂L/∂y^{(n)}_c and ∂L/∂γ_c = Σ_n ∂L/∂y^{(n)}_c
+    x̂^{(n)}_c (y = γ x̂ + β); γ's without the x̂ factor is refuted."""
+    beta = r"\frac{\partial L}{\partial \beta^{[2]}_{c}} = \sum_{n} \frac{\partial L}{\partial y^{[2](n)}_{c}}"
+    assert check_equation("batchnorm", beta).verdict == "correct"
+    gamma = beta.replace(r"\beta", r"\gamma") + r" \hat{x}^{[2](n)}_{c}"
+    assert check_equation("batchnorm", gamma).verdict == "correct"
+    assert check_equation("batchnorm", beta.replace(r"\beta", r"\gamma")).verdict == "wrong"

@@ -19,6 +19,7 @@ import itertools
 import re
 import time
 
+from .index_arith import IndexUnreadable, _components, _int_expr
 from .tensor_names import parts, respell
 
 MAX_INSTANCES = 400   # instances of the free indices judged
@@ -32,72 +33,6 @@ _SUM = re.compile(r"\\sum\s*_\s*(\{[^{}]*\}|[A-Za-z])(?:\s*\^\s*(\{[^{}]*\}|[A-Z
 _SPACING = re.compile(r"\\[,;:!]|\\q?quad(?![A-Za-z])|\\left(?![A-Za-z])|\\right(?![A-Za-z])")
 _LETTER = re.compile(r"[A-Za-z]")
 _SKIP = {r"\sum", r"\frac", r"\partial", r"\mathrm", r"\cdot", r"\left", r"\right"}
-
-
-class IndexUnreadable(ValueError):
-    pass
-
-
-# ---------------------------------------------------------------------------- arithmetic
-
-def _int_expr(text: str, env: dict) -> int:
-    """An index expression (``s(i-1)+u-p``, ``2i``, ``t-1``) at integer values."""
-    toks = re.findall(r"\d+|[A-Za-z]|[-+*()]", text.replace(" ", ""))
-    if "".join(toks) != text.replace(" ", ""):
-        raise IndexUnreadable(f"cannot read the index {text!r}")
-    pos = 0
-
-    def peek():
-        return toks[pos] if pos < len(toks) else None
-
-    def take():
-        nonlocal pos
-        pos += 1
-        return toks[pos - 1]
-
-    def atom():
-        t = take() if peek() is not None else None
-        if t is None:
-            raise IndexUnreadable(f"cannot read the index {text!r}")
-        if t == "(":
-            v = add()
-            if take() != ")":
-                raise IndexUnreadable(f"unbalanced parentheses in the index {text!r}")
-            return v
-        if t == "-":
-            return -atom()
-        if t.isdigit():
-            return int(t)
-        if t not in env:
-            raise IndexUnreadable(f"the index letter {t} has no value")
-        return env[t]
-
-    def mul():
-        v = atom()
-        while peek() is not None and peek() not in "+-)":
-            if peek() == "*":
-                take()
-            v *= atom()
-        return v
-
-    def add():
-        v = mul()
-        while peek() in ("+", "-"):
-            v = v + mul() if take() == "+" else v - mul()
-        return v
-
-    try:
-        v = add()
-    except IndexError:  # ran past the end: an unclosed parenthesis
-        raise IndexUnreadable(f"cannot read the index {text!r}") from None
-    if pos != len(toks) or abs(v) > 10 ** 6:
-        raise IndexUnreadable(f"cannot read the index {text!r}")
-    return v
-
-
-def _components(sub: str) -> list[str]:
-    sub = sub[1:-1] if sub.startswith("{") else sub
-    return [c.strip() for c in sub.split(",")]
 
 
 # ---------------------------------------------------------------------------- shapes
@@ -177,6 +112,8 @@ class Claim:
             layers = {l for (b, l, _) in self.shapes.ext if b == base and l is not None}
             self.layer = layers.pop() if len(layers) == 1 else None
         self.free = _letters(self.lhs)
+        self.samples = max([int(k[2]) for k in self.shapes.ext if (k[2] or "").isdigit()],
+                           default=1)
         self.ranges: dict = {}
         self.constants = self._constants()
         for side in (self.lhs, self.rhs):
@@ -220,8 +157,16 @@ class Claim:
                 return found[0], found[1], sample
         return base, layer, sample
 
-    def _extent(self, m):
+    def batched(self, m) -> bool:
+        """A per-sample name written without its sample in a graph over a batch."""
+        base, layer, sample = self.resolve(m)
+        return sample is None and (base, layer, None) not in self.shapes.ext and \
+            (base, layer, "1") in self.shapes.ext
+
+    def _extent(self, m, sample=None):
         key = self.resolve(m)
+        if self.batched(m) or (key[2] and not key[2].isdigit()):  # samples share a shape
+            key = (key[0], key[1], sample if sample and sample.isdigit() else "1")
         ext = self.shapes.ext.get(key)
         if ext is None and key[1] is None:  # a name without its layer: the only one
             hits = [v for (b, _, s), v in self.shapes.ext.items() if b == key[0] and s == key[2]]
@@ -233,7 +178,10 @@ class Claim:
             if m.group("base") in _SKIP:
                 continue
             comps = _components(m.group("sub"))
-            ext = self._extent(m)
+            sample = self.resolve(m)[2]
+            if sample and _LETTER.fullmatch(sample):  # y^{[2](n)}: n runs over the batch
+                self.ranges.setdefault(sample, self.samples)
+            ext = self._extent(m, "1" if sample else None)
             if ext is None or len(ext) != len(comps):
                 continue
             for c, n in zip(comps, ext):
@@ -277,8 +225,11 @@ class Claim:
         for i in letters:
             if i not in self.ranges:
                 raise IndexUnreadable(f"the range of the summed index {i} is not known")
+        ranges = [range(1, self.ranges[i] + 1) for i in letters]
+        if any(self.batched(m) for m in _NAME.finditer(term) if m.group("base") not in _SKIP):
+            letters, ranges = letters + [SAMPLE], ranges + [range(1, self.samples + 1)]
         out = []
-        for values in itertools.product(*[range(1, self.ranges[i] + 1) for i in letters]):
+        for values in itertools.product(*ranges):
             try:
                 out.append(self._names(term, {**env, **dict(zip(letters, values))}, strict=False))
             except _Padding:
@@ -298,7 +249,11 @@ class Claim:
                 return m.group(0)
             idx = [_int_expr(c, env) for c in comps]
             base, layer, sample = self.resolve(m)
-            ext = self._extent(m)
+            if self.batched(m) and SAMPLE in env:  # a sum over the batch's samples too
+                sample = str(env[SAMPLE])
+            elif sample and sample in env:
+                sample = str(env[sample])
+            ext = self._extent(m, sample)
             if ext is not None and len(ext) == len(idx) and any(
                     not 1 <= v <= n for v, n in zip(idx, ext)):
                 if strict:
@@ -313,6 +268,9 @@ class Claim:
             return f"{name}{sup}_{{{','.join(map(str, idx))}}}"
 
         return _NAME.sub(one, term)
+
+
+SAMPLE = "\x00n"  # the implicit index of a sum over a batch's samples
 
 
 class _Padding(Exception):
