@@ -330,3 +330,13 @@ def test_batch_norm_parameter_index_claims_over_the_samples():
     gamma = beta.replace(r"\beta", r"\gamma") + r" \hat{x}^{[2](n)}_{c}"
     assert check_equation("batchnorm", gamma).verdict == "correct"
     assert check_equation("batchnorm", beta.replace(r"\beta", r"\gamma")).verdict == "wrong"
+
+
+def test_givens_are_checked_against_the_layer_pages_example():
+    """conv2d's page prints its input x_1 with first row 0.3, 0, 0, -0.5, -1 (the seeded
+    example, read here from the graph's own example, not from the checker)."""
+    g = build_graph(specs.load("conv2d"))
+    first = float(g.example.inputs[0][0])
+    res = check_text("conv2d", f"$$x_{{1,1,1}} = {first:g}$$\n\n$$x_{{1,1,1}} = {first + 1:g}$$\n")
+    assert [r.verdict for r in res] == ["correct", "wrong"]
+    assert "layer page's worked example" in res[1].message

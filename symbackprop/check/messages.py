@@ -87,6 +87,9 @@ PAGE_MESSAGES = {
     "carried": "correct given line {lines} (error carried forward)",
     "given_ok": "a given: the spec's worked example has {name} = {value} too",
     "given_wrong": "a given that is not the spec's worked example: it has {name} = {value}",
+    "given_ok_layers": "a given: the layer page's worked example has {name} = {value} too",
+    "given_wrong_layers": "a given that is not the layer page's worked example (seeded "
+                          "from the spec): it has {name} = {value}",
     "given_page": "a given: {name} = {value} is taken as the page's worked example",
     "defines": "a definition: {name} stands for {expr} on the rest of the page",
     "euler": "e read as Euler's number (the page does not define e)",
