@@ -12,6 +12,13 @@ Issue 13's figures (``--class`` runs only these, ``class`` in the JSON):
 
     python benchmarks/check_speed.py            # writes benchmarks/check_speed.json
     python benchmarks/check_speed.py --class    # only issue 13's figures
+    python benchmarks/check_speed.py --tensor   # only issue 15's: a 20-claim conv2d page
+
+Issue 15's figure (``tensor`` in the JSON): a Markdown page of 20 claims about the conv2d
+preset (kernel and bias gradients as numbers, right and wrong, from the NumPy reference;
+sums of δ·x over a kernel entry's uses, complete and with uses missing; a max-pool
+routing slip; chains; index claims over all 18 kernel entries), checked by the command
+line from a fresh process (median of 3) and in one process with the network loaded.
 """
 
 from __future__ import annotations
@@ -210,7 +217,80 @@ def distinct_latex(n: int) -> dict:
             "correct": sum(r.verdict == "correct" for r in res)}
 
 
+def tensor_page() -> tuple[str, list[str]]:
+    """20 claims about conv2d, and the verdict each must get (values from the NumPy
+    reference at the page's worked example, not from the checker)."""
+    import numpy as np
+
+    from symbackprop import reference_layers as ref
+    from symbackprop import spec as specs
+    from symbackprop.graph import build_graph
+
+    net = specs.load("conv2d")
+    g = build_graph(net)
+    ex = g.example
+    params = {t: np.vectorize(lambda k: ex.params[k], otypes=[float])(keys)
+              for t, keys in g.tensors.items()}
+    _, grads = ref.backward(net, params, ex.inputs.reshape((1,) + net.shape),
+                            ex.targets.reshape(1, -1))
+    grad = {keys[i]: float(grads[t][i]) for t, keys in g.tensors.items()
+            for i in np.ndindex(*keys.shape)}
+    d = r"\frac{\partial L}{\partial %s}"
+    out = []
+    for k in ("K1_1_1_1_1", "K1_1_1_2_2", "K1_2_1_3_3", "b1_1", "b1_2", "w4_1_5"):
+        out.append((f"{d % g.latex[k]} = {grad[k]:.6g}", "correct"))
+    for k in ("K1_1_1_1_2", "b1_1", "w4_1_1", "K1_2_1_2_1"):
+        out.append((f"{d % g.latex[k]} = {grad[k] * 1.5 + 0.01:.6g}", "wrong"))
+    uses = [("1,2,2", "1,2,2"), ("1,2,3", "1,2,4"), ("1,3,2", "1,4,2"), ("1,3,3", "1,4,4")]
+    full = " + ".join(rf"\delta^{{[1]}}_{{{z}}} x_{{{x}}}" for z, x in uses)
+    part = " + ".join(rf"\delta^{{[1]}}_{{{z}}} x_{{{x}}}" for z, x in uses[:2])
+    out += [(rf"\frac{{\partial L}}{{\partial K^{{[1]}}_{{1,1,1,1}}}} = {full}", "correct"),
+            (rf"\frac{{\partial L}}{{\partial K_{{1,1,1,1}}}} = {full}", "correct"),
+            (rf"\frac{{\partial L}}{{\partial K^{{[1]}}_{{1,1,1,1}}}} = {part}", "wrong"),
+            (r"\frac{dL}{dh^{[1]}_{1,2,2}} = " + " + ".join(
+                rf"w^{{[4]}}_{{1,{i}}}\frac{{dL}}{{dy_{{pred}}}}" for i in range(1, 5)), "wrong"),
+            (r"\frac{dL}{dw^{[4]}_{1,1}} = \frac{dL}{dy_{pred}} \frac{dy_{pred}}{dw^{[4]}_{1,1}}",
+             "correct"),
+            (r"\frac{dL}{dy_{pred}} = -\frac{2}{N}(y_{true} - y_{pred})", "correct"),
+            (r"\frac{dL}{dy_{pred}} = -2(y_{true} - y_{pred})", "wrong"),
+            (r"\frac{\partial L}{\partial K^{[1]}_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j}"
+             r" x_{c,2i+u-3,2j+v-3}", "correct"),
+            (r"\frac{\partial L}{\partial K^{[1]}_{f,c,u,v}} = \sum_{i,j} \delta_{f,i,j}"
+             r" x_{c,i+u,j+v}", "wrong"),
+            (r"\frac{\partial L}{\partial b^{[1]}_f} = \sum_{i,j} \delta_{f,i,j}", "correct")]
+    return "\n\n".join(f"$${t}$$" for t, _ in out) + "\n", [v for _, v in out]
+
+
+def tensor_figures() -> dict:
+    import subprocess
+
+    from symbackprop.check import check_text, truth_of
+
+    text, want = tensor_page()
+    start = time.perf_counter()
+    truth = truth_of("conv2d")
+    loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    got = [r.verdict for r in check_text(truth, text)]
+    judged = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "page.md"
+        page.write_text(text)
+        cold = _median_seconds([sys.executable, "-m", "symbackprop", "check", "conv2d",
+                                str(page)], dict(os.environ), runs=3)
+    return {"claims": len(want), "misjudged": sum(g != w for g, w in zip(got, want)),
+            "load_network_seconds": round(loaded, 3), "judge_seconds": round(judged, 3),
+            "cli_cold_seconds": round(cold, 3), "load_average": os.getloadavg()[0]}
+
+
 def main():
+    if "--tensor" in sys.argv[1:]:
+        path = Path(__file__).with_suffix(".json")
+        result = json.loads(path.read_text()) if path.exists() else {}
+        result["tensor"] = tensor_figures()
+        print(json.dumps(result["tensor"], indent=2))
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        return 0
     if "--class" in sys.argv[1:]:
         path = Path(__file__).with_suffix(".json")
         result = json.loads(path.read_text()) if path.exists() else {}
@@ -254,6 +334,7 @@ def main():
                         "misjudged": sum(g != w for g, w in zip(got, want))}
     result["cli_cold"] = cli_cold(lines)
     result["class"] = class_figures()
+    result["tensor"] = tensor_figures()
     print(json.dumps(result, indent=2))
     out = Path(__file__).with_suffix(".json")
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -55,7 +55,43 @@ def check_equation(spec, text: str, *, mode: str | None = None,
         out = _in_profile(truth, [text.strip()], notation, "<text>", [1])
         if out[-1] is not None:
             return out[-1]
-    return judge_equation(truth, text.strip(), mode=mode or mode_of(text))
+    indexed = _index_claim(truth, text.strip(), "<text>", 1)
+    if indexed is not None:
+        return _shown(truth, indexed)
+    return _shown(truth, judge_equation(truth, text.strip(), mode=mode or mode_of(text)))
+
+
+def _shown(truth, res: Result) -> Result:
+    """A tensor network's names back in the writer's spelling (tensor_names.respell)."""
+    if truth.tensor_names is not None:
+        from .tensor_names import unrespell
+
+        res.message, res.expected = unrespell(res.message), unrespell(res.expected)
+    return res
+
+
+def _index_claim(truth, text, file, line) -> Result | None:
+    """An index claim about tensor layers (tensor_index.py), each instance judged as a
+    scalar claim; None when the line is not one."""
+    if truth.tensor_names is None:
+        return None
+    from .tensor_index import judge_index
+
+    try:
+        found = judge_index(truth, text, lambda t: judge_equation(truth, t, file=file, line=line))
+    except RecursionError:
+        found = ("error", "nested too deeply to judge", None)
+    except Exception as e:  # nothing in a file may crash the checker (as judge.py)
+        found = ("error", f"the checker could not judge this index claim "
+                          f"({type(e).__name__}: {e})"[:300], None)
+    if found is None:
+        return None
+    verdict, message, inner = found
+    res = Result(file, line, text, "index", verdict, message)
+    if inner is not None:
+        res.counterexample, res.diagnosis, res.expected = \
+            inner.counterexample, inner.diagnosis, inner.expected
+    return res
 
 
 def _in_profile(truth, texts, notation, file, lines) -> list:
@@ -120,8 +156,12 @@ def check_text(spec, text: str, kind: str = "markdown", file: str = "<text>",
         if hit is not None:
             out.append(replace(hit, file=file, line=eq.line))
             continue
-        res = judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
-                             text_only=eq.text_only, page=page)
+        res = None if eq.text_only or eq.mode != "latex" else \
+            _index_claim(truth, eq.text, file, eq.line)
+        if res is None:
+            res = judge_equation(truth, eq.text, mode=eq.mode, file=file, line=eq.line,
+                                 text_only=eq.text_only, page=page)
+        res = _shown(truth, res)
         if page.fingerprint() == before and res.verdict != "error":  # no time-outs kept
             if len(_VERDICTS) >= MAX_VERDICTS:
                 _VERDICTS.clear()

@@ -4,6 +4,7 @@ allowed one equation; the link's verdict with its counterexample and diagnosis."
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ import sympy as sp
 from ..render.printer import number
 from . import diagnose
 from .messages import say
+from .adjoint import factor_value
+from .expr_size import small
 from .numbers import NotANumber
 from .page import Page
 from .rounding import MIN_DIGITS, judge_number, rounded_note, written
@@ -74,7 +77,9 @@ def value(truth: Truth, points, expr) -> np.ndarray:
             pair = deriv_of(s)
             if pair is None:
                 raise NotANumber(f"no value for {s}")
-            env[s] = np.broadcast_to(points(truth.total(*pair)), points.mask.shape)
+            v = factor_value(truth, points, *pair) if truth.tensor_names is not None \
+                else points(truth.factor(*pair))  # tensor networks: numbers by a sweep
+            env[s] = np.broadcast_to(v, points.mask.shape)
     return points(expr)
 
 
@@ -105,7 +110,10 @@ def symbolic_equal(truth: Truth, ref: Side, claim: Side) -> bool:
     d = a - b
     if d == 0:
         return True
-    d = d.xreplace({s: truth.total(*deriv_of(s)) for s in d.free_symbols if deriv_of(s)})
+    values = {s: truth.factor(*deriv_of(s)) for s in d.free_symbols if deriv_of(s)}
+    if not all(small(v, SYMBOLIC_MAX_OPS * 8) for v in values.values()):
+        return False
+    d = d.xreplace(values)
     if sp.count_ops(d) > SYMBOLIC_MAX_OPS or any(
             p.exp.is_Integer and abs(p.exp) > 4 for p in d.atoms(sp.Pow)):
         return False
@@ -236,6 +244,8 @@ def _arithmetic(a: Side, b: Side, rel: str = "=") -> Link:
     if x.imag or y.imag or not np.isfinite(t).all():
         return Link("error", "not a real number")
     verdict = judge_number(t, w, b.text)[0, 0]
+    if verdict == "wrong" and abs(x.real - y.real) <= _rounding_slack(a):
+        verdict = "correct"  # the left side's own numbers were rounded: within their error
     if verdict == "correct":
         note = rounded_note(t, w, b.text) if rel == "=" else None
         return Link("correct", "the arithmetic is right" + (f"; {note}" if note else ""))
@@ -244,6 +254,20 @@ def _arithmetic(a: Side, b: Side, rel: str = "=") -> Link:
     return Link("wrong", f"the arithmetic is wrong: {number(x.real)} on the left, "
                          f"{number(y.real)} on the right",
                 counterexample={"point": {}, "claimed": float(y.real), "expected": float(x.real)})
+
+
+def _rounding_slack(side) -> float:
+    """How far a sum of products of rounded decimals (0.510133 · (-1.43409) + …) may be
+    from the exact value: each decimal written is off by up to half a unit of its last
+    digit, and it multiplies at most the largest number written (a first-order bound
+    for the sums of products a page's worked numbers are)."""
+    plain = re.sub(r"\\(?:left|right|cdot|times)(?![A-Za-z])", " ", side.text)
+    found = list(re.finditer(r"\d*\.(\d+)", side.text))[:64]
+    if not found or not re.fullmatch(r"[\d.\s+\-*()]+", plain):
+        return 0.0
+    numbers = [abs(float(v)) for v in re.findall(r"\d*\.?\d+", side.text)[:64]]
+    largest = max([1.0] + numbers)
+    return sum(0.5 * 10.0 ** -len(m.group(1)) for m in found) * largest
 
 
 def _wrong_message(link: Link, ce: dict, at_example: bool) -> str:

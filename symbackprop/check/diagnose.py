@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from .. import ops
+from .diagnose_layers import LAYER_RULES
 from .diagnose_names import (MAX_CANDIDATES, TransposedWeight, WrongDerivative, WrongIndex,
                              _is_derivative)
 from .messages import say
@@ -66,10 +67,19 @@ class Case:
             return None
 
 
+# a tensor network past this many edges gets only the rules that work with numbers
+# (its symbolic derivatives are too large to evaluate as trees: expr_size.py)
+NUMERIC_ONLY_EDGES = 400
+
+
 def diagnose(case: Case) -> tuple[str, str] | None:
+    tr = case.truth
+    numeric = tr.tensor_names is not None and tr.g.size() > NUMERIC_ONLY_EDGES
     for rule in RULES:
         if case.deadline.expired:
             return None
+        if numeric and not isinstance(rule, (SignFlip, ConstantFactor, *LAYER_TYPES)):
+            continue
         found = rule.match(case)
         if found:
             return found
@@ -100,9 +110,16 @@ class ChainBreak:
                     return "chain_break", say("chain_zero", wrt=case.name(b), of=case.name(a),
                                               factor=f(a, b))
         covered = {k for product in claim.factors for pair in product for k in pair}
+        # a factor da/db is a total derivative: every path from b up to a is in it
+        through = {}
+        for product in claim.factors:
+            for a, b in product:
+                through.setdefault(b, set()).add(a)
         missing = []
         for b in sorted(covered, key=list(tr.g.nodes).index):
             for c in tr.g.consumers[b]:
+                if any(tr.depends(a, c) for a in through.get(b, ())):
+                    continue
                 if c not in covered and tr.depends(ref.of, c) and tr.depends(b, ref.wrt):
                     missing.append(c)
         if missing:
@@ -292,7 +309,10 @@ class WrongActivation:
         return None
 
 
-RULES = (SignFlip(), ConstantFactor(), ChainBreak(), MissingPath(), WrongActivation(),
+LAYER_TYPES = tuple(type(r) for r in LAYER_RULES)
+# tensor layers' slips first: a dropout's missing scale is also a constant factor, a
+# sum over some uses also a missing path; theirs is the more telling name
+RULES = (SignFlip(), *LAYER_RULES, ConstantFactor(), ChainBreak(), MissingPath(), WrongActivation(),
          MissingFactor(), TransposedWeight(), WrongIndex(), WrongDerivative())
 
 __all__ = ["Case", "RULES", "diagnose"]

@@ -288,7 +288,11 @@ def block_equations(body: str, start: int, lines: _Lines, joined: bool) -> list[
             continue
         lead = len(row) - len(row.lstrip())
         head = _INDENT.sub("", clean)
-        if merged and _CONTINUES.match(head) and not merged[-1][2]:
+        # "&\quad (y_{true} - y_{pred})": an aligned row indented under the right side,
+        # with no '=' of its own, goes on with the product of the row above
+        factor = row.lstrip().startswith("&") and head != clean.strip() and \
+            not _last_side(head) != head
+        if merged and (_CONTINUES.match(head) or factor) and not merged[-1][2]:
             merged[-1][1] += " " + head
             continue
         merged.append([off + lead, clean, False])

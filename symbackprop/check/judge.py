@@ -128,9 +128,10 @@ def _given(truth: Truth, sides, page: Page | None, line: int) -> Link | None:
     t = np.asarray(ex.env[truth.sym[a.of]], dtype=float)
     verdict = judge_number(t, np.full(t.shape, v), b.text)[0, 0]
     shown = number(float(t[0, 0]), 6)
+    tail = "_layers" if truth.tensor_names is not None else ""  # the page's seeded example
     if verdict == "correct":
-        return Link("correct", say("given_ok", name=name, value=shown))
-    return Link("wrong", say("given_wrong", name=name, value=shown),
+        return Link("correct", say("given_ok" + tail, name=name, value=shown))
+    return Link("wrong", say("given_wrong" + tail, name=name, value=shown),
                 counterexample={"point": {}, "claimed": v, "expected": float(t[0, 0])})
 
 

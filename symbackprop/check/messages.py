@@ -49,6 +49,26 @@ MESSAGES = {
     "wrong_index": "a wrong index",
     "index_used": "{what}: {used} where {due} was due",
     "index_this": "{what}: this is {used}, not {due}",
+    # tensor layers (diagnose_layers.py)
+    "shared_missing": "the sum over the uses of {wrt} is incomplete: it is used {uses} "
+                      "times (weight sharing), and the gradient sums every use; {count} "
+                      "missing: {missing}",
+    "bptt_last": "only the last step's term: {wrt} acts at every one of the {steps} time "
+                 "steps, and backpropagation through time sums the terms of all of them "
+                 "(the claim keeps only the use at {last})",
+    "pool_every": "the max-pool gradient goes to every entry of the window ({pools}): "
+                  "only the window's largest entry receives it",
+    "pool_fixed": "the max-pool gradient is routed to place {place} of each {size}-entry "
+                  "window ({pools}) instead of to the window's largest entry",
+    "norm_naive": "the naive batch-norm backward: μ and σ² are treated as constants, but "
+                  "both are computed from the input, so its gradient also flows through "
+                  "them (dL/da = (γ/σ)(dL/dy − mean(dL/dy) − â·mean(dL/dy·â)))",
+    "norm_mu": "the path through the batch mean μ is missing: μ is computed from the "
+               "input, so its gradient also flows through μ",
+    "norm_var": "the path through the batch variance σ² is missing: σ² is computed from "
+                "the input, so its gradient also flows through σ²",
+    "dropout_scale": "the dropout scale is missing: {node} = m·a/(1 − p), so its "
+                     "derivative is m/(1 − p), not the mask m alone",
     # a file as a whole (check/__init__.py)
     "empty_file": "the file is empty: nothing to check",
     "over_budget": "the file's time budget ({seconds} s) is spent: this equation and the "
@@ -67,6 +87,9 @@ PAGE_MESSAGES = {
     "carried": "correct given line {lines} (error carried forward)",
     "given_ok": "a given: the spec's worked example has {name} = {value} too",
     "given_wrong": "a given that is not the spec's worked example: it has {name} = {value}",
+    "given_ok_layers": "a given: the layer page's worked example has {name} = {value} too",
+    "given_wrong_layers": "a given that is not the layer page's worked example (seeded "
+                          "from the spec): it has {name} = {value}",
     "given_page": "a given: {name} = {value} is taken as the page's worked example",
     "defines": "a definition: {name} stands for {expr} on the rest of the page",
     "euler": "e read as Euler's number (the page does not define e)",

@@ -47,6 +47,7 @@ def _piecewise(args, v):
 _RELATIONAL = {
     "StrictGreaterThan": np.greater, "GreaterThan": np.greater_equal,
     "StrictLessThan": np.less, "LessThan": np.less_equal,
+    "Equality": np.equal, "Unequality": np.not_equal,  # an embedding's [x_t = v]
 }
 
 _FUNCTIONS = {
@@ -143,6 +144,21 @@ class Evaluator:
         if op is None:
             raise NotANumber(f"cannot evaluate {type(e).__name__}")
         return op(self.value(e.args[0]), self.value(e.args[1]))
+
+    def _And(self, e):  # a max-pool's tie rule: the first largest entry of its window
+        out = True
+        for a in e.args:
+            out = np.logical_and(out, self.value(a))
+        return out
+
+    def _Or(self, e):
+        out = False
+        for a in e.args:
+            out = np.logical_or(out, self.value(a))
+        return out
+
+    def _Not(self, e):
+        return np.logical_not(self.value(e.args[0]))
 
     def _BooleanTrue(self, e):
         return True

@@ -30,6 +30,7 @@ from .equation import (UNICODE, UNICODE_ASCII, UNICODE_LATEX, NotChecked, Unread
                        matrix_notation, mode_of, split_relations, split_sides)
 from .forms import Side, build_side
 from .numbers import SampleSum
+from .tensor_names import max_of_entries, respell
 from .truth import Truth, UnknownName, deriv_of, deriv_symbol
 
 MAX_SUM_TERMS = 64        # terms of an unrolled \sum_{k=1}^{K}
@@ -285,7 +286,11 @@ def parse_equation(truth: Truth, text: str, mode: str = "latex", page=None) -> P
                          "(write its entries one per line to have them checked)")
     if mode == "latex" and matrix_notation(text):
         raise NotChecked("matrix or vector notation: only scalar equations are checked")
+    if mode == "latex" and truth.tensor_names is not None:
+        text = respell(text)  # \hat{a}, \sigma^{2\,[2]}, {W_q}, ^{[l](n)}: tensor_names.py
     src = normalize_latex(text) if mode == "latex" else text
+    if mode == "latex" and truth.tensor_names is not None and r"\max(" in src:
+        src = max_of_entries(src)  # a max-pool's window: tensor_names.py
     if mode == "latex" and _UPDATE.search(src):
         raise NotChecked("a gradient-descent update (a weight's new value): only derivatives, "
                          "nodes and values are checked")

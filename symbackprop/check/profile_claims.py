@@ -63,8 +63,8 @@ def detect(truth, texts: list[str]) -> tuple[str | None, list[str]]:
 
 def session_for(truth, texts: list[str], notation: str | None):
     """(Session or None, the sentence saying which profile was detected, or None)."""
-    if not getattr(truth.net, "layers", None):
-        return None, None
+    if not getattr(truth.net, "layers", None) or not hasattr(truth.net, "sizes"):
+        return None, None  # a graph of formulas, or a tensor network (tensor_claims.py)
     style = notation or getattr(getattr(truth.net, "notation", None), "style", "lesson")
     note = None
     if notation is None and style == "lesson":

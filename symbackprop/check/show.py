@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..derive import tidy
 from ..render.printer import LessonPrinter
+from .expr_size import small, symbols_in
 from .truth import Truth, deriv_of
 
 EXPAND_MAX_OPS = 80     # the expected expression is shown in leaves only up to this size
@@ -55,7 +56,7 @@ def counterexample(truth, points, ref: Side, claim: Side, p, s, batch, w, t) -> 
     named = set(claim.names) | set(ref.names)
     pairs = ([(ref.of, ref.wrt)] if ref.form == "derivative" else []) + ref.derivs
     for pair in pairs:  # the names in the correct values of the derivatives
-        named |= {truth.key_of[x] for x in truth.total(*pair).free_symbols if x in truth.key_of}
+        named |= {truth.key_of[x] for x in symbols_in(truth.total(*pair)) if x in truth.key_of}
     ascii = claim.ascii
     point, where = {}, {}
     count = int(points.count[p, 0])
@@ -97,6 +98,8 @@ def expected(truth: Truth, ref: Side, claim: Side) -> str | None:
         e = ref.expr.xreplace({s: truth.total(*deriv_of(s)) for s in ref.expr.free_symbols
                                if deriv_of(s)})
     else:
+        return None
+    if not small(e):  # a deep tensor network's gradient: too long to print (expr_size.py)
         return None
     leaves_only = not claim.derivs and all(truth.g.nodes[k].op == "leaf" for k in claim.names)
     if leaves_only and claim.names and truth.g.size() <= EXPAND_MAX_EDGES:

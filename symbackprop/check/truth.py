@@ -21,6 +21,7 @@ import sympy as sp
 from ..graph import build_graph
 from ..naming import canonical_latex, delta_latex
 from .numbers import Evaluator
+from .tensor_names import TensorNames, example_env, token_ids
 from .spelling import ascii_forms, name_parts, nearest, written_latex
 
 POINTS = 12                  # random points (parameter draws)
@@ -94,13 +95,15 @@ class Truth:
         for k, v in g.latex.items():
             for form in ascii_forms(v):
                 self.by_ascii.setdefault(form, k)
+        # a tensor network's entries (K^{[1]}_{1,1,2,2}, z^{[1](2)}_{1}): tensor_names.py
+        self.tensor_names = TensorNames(g) if g.tensors is not None else None
         self._total: dict = {}
         self._locals: dict = {}
         loss_spec = getattr(net, "loss", None)
         self.reduce = "mean" if loss_spec and g.mean_outside else "sum"
         self.shared = {k for k, n in g.nodes.items()
                        if n.op == "leaf" and n.kind not in ("input", "target")}
-        if not g.layers:
+        if not g.layers and g.tensors is None:
             self.shared = set()  # a graph's inputs are its parameters, one per sample
         # The number of samples a page's claims are about, when fixed: None lets N vary at
         # the random points. The single place a convention sets it: a page's ``N = 1``
@@ -124,6 +127,8 @@ class Truth:
 
     def delta(self, name) -> str | None:
         """The weighted sum z whose δ = dL/dz a written name is (δ_1^{[2]}), else None."""
+        if self.tensor_names is not None:
+            return self.tensor_names.delta(name)
         if name.ascii or name.id != r"\delta":
             return None
         return self.by_delta.get(canonical_latex(written_latex(name)))
@@ -140,6 +145,8 @@ class Truth:
             return key
         written = written_latex(name)
         key = self.by_latex.get(canonical_latex(written))
+        if key is None and self.tensor_names is not None:  # raises when ambiguous
+            key = self.tensor_names.lookup(name, self.latex, UnknownName)
         if key is None and name.sub in ("total", "tot") and not name.layer \
                 and self.latex[self.loss] == name.id:
             key = self.loss  # E_{total}: the textbook's name of the loss
@@ -228,6 +235,14 @@ class Truth:
             memo[(k, wrt)] = sp.Add(*terms)
         return memo[(of, wrt)]
 
+    def factor(self, of: str, wrt: str) -> sp.Expr:
+        """A written d(of)/d(wrt): the total derivative, but in a tensor network the edge's
+        local one when wrt is an input of ``of`` (dz_t/dW_hh in BPTT, dσ²/da in BN)."""
+        if self.tensor_names is not None and of != self.loss \
+                and wrt in self.g.nodes[of].inputs:
+            return self.local(of, wrt)
+        return self.total(of, wrt)
+
     def local(self, of: str, inp: str) -> sp.Expr:
         key = (of, inp)
         if key not in self._locals:
@@ -275,10 +290,13 @@ class Truth:
         env = {}
         loss = getattr(net, "loss", None)
         targets = [k for k in g.nodes if self.kind[k] == "target"]
+        vocab = token_ids(net)
         for k, n in g.nodes.items():
             if n.op != "leaf":
                 continue
-            if k == "N":
+            if vocab and n.kind == "input":  # an embedding's input: token ids 0..V-1
+                env[self.sym[k]] = rng.integers(0, vocab, size=(P, S)).astype(float)
+            elif k == "N":
                 env[self.sym[k]] = count
             elif n.kind == "target":
                 if loss == "bce":
@@ -309,10 +327,12 @@ class Truth:
     @cached_property
     def example(self) -> Points | None:
         """The spec's worked example as one point of one sample (N = 1), if it has one."""
+        g = self.g
+        if g.tensors is not None:  # a tensor network: the seeded example its page prints
+            return self._tensor_example(g.example)
         ex = getattr(self.net, "example", None)
         if not ex:
             return None
-        g = self.g
         env = {}
         if isinstance(ex, tuple):  # a graph spec: (input name, value) pairs
             values = dict(ex)
@@ -338,6 +358,10 @@ class Truth:
                 env[self.sym["N"]] = np.ones((1, 1))
         mask = np.ones((1, 1), dtype=bool)
         return self._forward(env, mask, np.ones((1, 1)))
+
+    def _tensor_example(self, values) -> Points | None:
+        env, one = example_env(self.g, values), np.ones((1, 1))
+        return None if env is None else self._forward(env, one.astype(bool), one)
 
     def at(self, values: dict) -> Points | None:
         """One point of one sample at the given leaf values {key: value} (a page's own
