@@ -113,7 +113,7 @@ def check_gradients(d: Derivation, seed: int = 0, points: int = 3, batch: int = 
     net, g = d.graph.spec, d.graph
     if g.oracle is not None:  # a front end with its own NumPy reference (layers/check.py)
         return g.oracle(d, seed=seed, points=points, batch=batch, tol=tol,
-                        symbolic=symbolic, progress=progress)
+                        symbolic=symbolic, progress=progress, example=example)
     if not g.layers:  # a graph of formulas: no layers for the NumPy backpropagation
         return check_graph(d, seed, points, tol, symbolic, progress, example)
     pos = positions(d)

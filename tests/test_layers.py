@@ -288,3 +288,25 @@ def test_residual_block_input_gradient_is_identity_plus_path_through_F():
     assert len(terms) == 19
     identity = [t for t in terms if "r4_1_2_2" in str(t)]
     assert len(identity) == 1
+
+
+@pytest.mark.parametrize("preset", ["conv2d", "batchnorm", "embedding"])
+def test_the_verification_table_is_at_the_worked_example(preset):
+    """The page's verification table shows the worked example, the point its other numbers
+    are at: each row's NumPy column is the reference's gradient there (run here)."""
+    from symbackprop.lesson import build_lesson
+    from symbackprop.spec import load
+
+    net = load(preset)
+    lesson = build_lesson(net, points=1, symbolic=False)
+    g, ex = lesson.derivation.graph, lesson.values
+    n = net.batch if net.coupled else np.asarray(ex.targets).shape[0]
+    X = np.asarray(ex.inputs, dtype=float).reshape((n,) + net.shape)
+    T = np.asarray(ex.targets, dtype=float).reshape(n, -1)
+    _, grads = ref.backward(net, to_tensors(g, ex.params), X, T)
+    want = from_tensors(g, grads)
+    rows = lesson.report.rows
+    assert len(rows) == len(want)
+    for row in rows:
+        assert row.reference == pytest.approx(want[row.param], rel=1e-12, abs=1e-15)
+        assert row.derived == pytest.approx(want[row.param], rel=1e-9, abs=1e-12)
