@@ -340,3 +340,28 @@ def test_givens_are_checked_against_the_layer_pages_example():
     res = check_text("conv2d", f"$$x_{{1,1,1}} = {first:g}$$\n\n$$x_{{1,1,1}} = {first + 1:g}$$\n")
     assert [r.verdict for r in res] == ["correct", "wrong"]
     assert "layer page's worked example" in res[1].message
+
+
+def test_delta_without_its_layer_and_a_bias_summed_over_its_uses():
+    """conv2d: one conv layer, so δ_{1,i,j} is δ^{[1]}_{1,i,j} = ∂L/∂z^{[1]}_{1,i,j}. The
+    bias b_1 enters all 3 × 3 = 9 outputs of filter 1 (hand count), so its gradient is
+    the sum of their 9 δs; one δ alone is the sum with 8 uses missing."""
+    whole = r"\frac{\partial L}{\partial b_{1}} = " + " + ".join(
+        f"\\delta_{{1,{i},{j}}}" for i in (1, 2, 3) for j in (1, 2, 3))
+    assert check_equation("conv2d", whole).verdict == "correct"
+    r = check_equation("conv2d", r"\frac{\partial L}{\partial b_{1}} = \delta_{1,1,1}")
+    assert r.verdict == "wrong" and r.diagnosis == "shared_missing"
+    assert "8 missing" in r.message
+
+
+def test_a_wrong_value_gets_the_correct_value_not_pages_of_expression():
+    """A numeric claim about a kernel entry: the correct value (the NumPy reference's) is
+    shown; the gradient written out in the inputs (thousands of characters through the
+    max-pool's cases) is not."""
+    g, grads = oracle("conv2d")
+    k = g.tensors["1.weight"][0, 0, 1, 1]
+    r = check_equation("conv2d", f"{frac(g, k)} = {grads[k] + 0.5:.6g}")
+    assert r.verdict == "wrong"
+    shown = float(r.message.rsplit("correct ", 1)[1].split()[0].rstrip(",;"))
+    assert shown == pytest.approx(grads[k], rel=1e-4)
+    assert len(r.expected or "") <= 1600

@@ -7,6 +7,7 @@ dL/dK has about 10^7 operations as a tree. These walk the DAG, or stop at a limi
 from __future__ import annotations
 
 SHOW_MAX = 3000  # tree nodes of an expression the checker prints or simplifies
+SHOW_CHARS = 1500  # a correct side longer than this is not shown: the value says enough
 
 
 def small(expr, limit: int = SHOW_MAX) -> bool:

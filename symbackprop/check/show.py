@@ -8,7 +8,7 @@ import sympy as sp
 
 from ..derive import tidy
 from ..render.printer import LessonPrinter
-from .expr_size import small, symbols_in
+from .expr_size import SHOW_CHARS, small, symbols_in
 from .truth import Truth, deriv_of
 
 EXPAND_MAX_OPS = 80     # the expected expression is shown in leaves only up to this size
@@ -110,4 +110,7 @@ def expected(truth: Truth, ref: Side, claim: Side) -> str | None:
         e = tidy(e)
     except Exception:
         pass
-    return f"{ref.text} = {show(truth, e, claim.ascii, tidy=True)}"
+    text = show(truth, e, claim.ascii, tidy=True)
+    # a tensor network's gradient written out in its inputs runs to pages: the counterexample
+    # (the correct value) is shown instead
+    return f"{ref.text} = {text}" if len(text) <= SHOW_CHARS else None

@@ -137,8 +137,10 @@ class TensorNames:
 
     def delta(self, name) -> str | None:
         """δ^{[l]}_{i,j}: the pre-activation z^{[l]}_{i,j} it is the gradient at."""
-        if name.ascii or name.id != r"\delta" or name.layer is None or name.sub is None:
+        if name.ascii or name.id != r"\delta" or name.sub is None:
             return None
+        if name.layer is None:  # δ_{f,i,j}: the one layer that has z_{f,i,j}, if only one
+            return self.by_bare.get(_key("z", name.sub, None, name.sample))
         z = self.by_parts.get(_key("z", name.sub, name.layer, name.sample))
         if z is None:  # an output written y_pred: its key still says z<l>_<indices>
             idx = "_".join(re.sub(r"\s+", "", name.sub).split(","))
