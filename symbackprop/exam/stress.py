@@ -93,13 +93,13 @@ def check_exam(e: Exam) -> tuple[list[dict], list[dict]]:
     key = e.key(views)
     problems = []
     seen: dict = {}
-    rel = REL_FD if e.graph or getattr(e, "tensor", False) else REL
+    rel = REL_FD if e.graph or e.tensor else REL
     g = e.g  # a relu's 0 is a fair answer (a dead unit); a weighted sum's 0 is not
     may_be_zero = {g.latex[k] for k in g.computed if g.nodes[k].op != "linear"}
     for variant, view in zip(key["variants"], views):
         ref = reference_answers(e.net, e.d, variant)
         at = {"seed": e.seed, "variant": variant["id"]}
-        if getattr(e, "tensor", False):  # each term against the reference's own numbers
+        if e.tensor:  # each term against the reference's own numbers
             problems += term_problems(e.net, e.d, variant, view, at, rel)
         for a in variant["answers"]:
             what = dict(at, kind=a["kind"], target=a["target"], value=a["value"])
