@@ -411,3 +411,17 @@ def test_stress_reports_uses_that_do_not_sum_to_the_gradient(monkeypatch):
     report = stress(spec.load("conv2d"), 1, 3)
     assert sum("the sum of its uses" in p["target"] for p in report["problems"]) == 3
     assert all(p["kind"] == "gradient" for p in report["problems"])
+
+
+def test_stress_reports_a_wrong_step_back_through_time(monkeypatch):
+    """δ of the last step in an rnn term's BPTT table off by 10 %: reported at that step."""
+    from symbackprop.exam.stress import stress
+
+    def change(a):
+        row = a["bptt"][0]
+        row["delta"][0] = dict(row["delta"][0], value=row["delta"][0]["value"] * 1.1)
+        return a
+    _seed(monkeypatch, "_t_chain", change)
+    report = stress(spec.load("rnn"), 1, 3)
+    assert len(report["problems"]) == 3
+    assert all("back through time at step 3" in p["target"] for p in report["problems"])

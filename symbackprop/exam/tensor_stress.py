@@ -123,13 +123,18 @@ class UseReference:
         name, idx = self.entry[self.key[theta]]
         return float(self.grads[name][idx])
 
-    def use(self, c_latex: str, theta_latex: str):
-        """(∂L/∂c, ∂c/∂θ), or None."""
+    def where(self, c_latex: str):
+        """(prefix, layer, sample, 0-based index) of node ``c``, or None."""
         m = _KEY.fullmatch(self.key[c_latex])
         if m is None:
             return None
-        prefix, l = m[1], int(m[2])
-        n, idx = int(m[3] or 1) - 1, tuple(int(i) - 1 for i in m[4].split("_"))
+        return m[1], int(m[2]), int(m[3] or 1) - 1, tuple(int(i) - 1 for i in m[4].split("_"))
+
+    def use(self, c_latex: str, theta_latex: str):
+        """(∂L/∂c, ∂c/∂θ), or None."""
+        if self.where(c_latex) is None:
+            return None
+        prefix, l, n, idx = self.where(c_latex)
         layer = self.net.layers[l - 1]
         up = getattr(self, f"_up_{layer.kind}", None)
         name, at = self.entry[self.key[theta_latex]]
@@ -150,19 +155,25 @@ class UseReference:
 
     _up_conv1d = _up_conv2d = _up_dense
 
-    def _up_rnn(self, layer, l, prefix, n, idx):
-        """BPTT: δ_t = (∂L/∂h_t from the output + δ_{t+1} W_hh) ⊙ (1 − h_t²)."""
+    def bptt(self, l: int, n: int):
+        """(∂L/∂h, δ) of rnn layer ``l`` for sample ``n``, (T, H) each, back through time:
+        ∂L/∂h_t = the output's share + δ_{t+1} W_hh, δ_t = ∂L/∂h_t ⊙ (1 − h_t²)."""
+        layer = self.net.layers[l - 1]
         hs, V = self.caches[l - 1][1][n], self.p[f"{l}.weight_hh"]
         share = np.zeros_like(hs)
         if layer.output == "last":
             share[-1] = self._out(l)[n]
         else:
             share = self._out(l)[n].reshape(hs.shape)
-        delta, back = np.zeros_like(hs), np.zeros(hs.shape[1])
+        dh, delta, back = np.zeros_like(hs), np.zeros_like(hs), np.zeros(hs.shape[1])
         for t in range(hs.shape[0] - 1, -1, -1):
-            delta[t] = (share[t] + back) * (1 - hs[t] ** 2)
+            dh[t] = share[t] + back
+            delta[t] = dh[t] * (1 - hs[t] ** 2)
             back = V.T @ delta[t]
-        return float(delta[idx])
+        return dh, delta
+
+    def _up_rnn(self, layer, l, prefix, n, idx):
+        return float(self.bptt(l, n)[1][idx])
 
     def _up_embedding(self, layer, l, prefix, n, idx):
         return float(self._out(l)[(n, *idx)])
@@ -258,8 +269,9 @@ def _off(got: float, want: float, rel: float) -> bool:
 
 def term_problems(net, d, variant: dict, view: dict, at: dict, rel: float) -> list[dict]:
     """Problems of the terms a variant's answers show: a chain answer's ∂L/∂c factor
-    (the product of its factors but the last), its ∂c/∂θ (the last) and its value; each
-    use of a gradient's breakdown, and their sum against the reference's gradient."""
+    (the product of its factors but the last), its ∂c/∂θ (the last), its value, and an
+    rnn term's table back through time; each use of a gradient's breakdown, and their sum
+    against the reference's gradient."""
     oracle = UseReference(net, d.graph, variant)
     out = []
 
@@ -280,6 +292,16 @@ def term_problems(net, d, variant: dict, view: dict, at: dict, rel: float) -> li
             check(what, f"the term at {c}: d{c}/d{a['target']}", a["factors"][-1]["value"],
                   use[1])
             check(what, f"the term at {c}", a["value"], use[0] * use[1])
+            if a.get("bptt"):  # the table back through time: ∂L/∂h_s and δ_s per step
+                _, l, n, _ = oracle.where(c)
+                dh, delta = oracle.bptt(l, n)
+                for row in a["bptt"]:
+                    s = row["step"] - 1
+                    for j, (h, z) in enumerate(zip(row["h"], row["delta"])):
+                        check(what, f"back through time at step {s + 1}: {h['name']}",
+                              h["value"], float(dh[s, j]))
+                        check(what, f"back through time at step {s + 1}: {z['name']}",
+                              z["value"], float(delta[s, j]))
         elif a["kind"] == "gradient" and a.get("uses"):
             for u in a["uses"]:
                 use = oracle.use(u["node"], a["target"])
