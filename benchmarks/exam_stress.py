@@ -1,5 +1,6 @@
 """exam --stress over the presets: SEEDS seeds x 30 variants each, every numeric answer
-checked against the NumPy reference, degenerate variants counted, the spread recorded.
+checked against the NumPy reference (a tensor exam's terms factor by factor), degenerate
+variants counted, the spread recorded.
 
     python benchmarks/exam_stress.py [SEEDS [PRESET ...]]
         -> benchmarks/exam_stress.json and benchmarks/exam_stress.md (the table)
@@ -41,8 +42,10 @@ def main(seeds: int = 20, names=PRESETS) -> None:
         "x 30 variants; every numeric answer of every variant recomputed by the NumPy "
         "reference (a circuit's by NumPy evaluation of its formulas and five-point "
         "differences; a tensor network's by `reference_layers`, a batch-norm input's by a "
-        "central difference of the reference's loss, a BPTT or kernel-use term as the "
-        "product of its factors), no zero chain-rule factor, no answer that 0 would pass, no "
+        "central difference of the reference's loss; each chain term and each use of a "
+        "gradient's breakdown factor by factor, its dL/dc from the reference's gradient at "
+        "the layer's output and its dc/dθ from the reference's layer input, the uses "
+        "summing to the reference's gradient), no zero chain-rule factor, no answer that 0 would pass, no "
         "two variants with the same answers (`symbackprop exam SPEC --stress N`).", "",
         f"Machine: {results['machine']}, 2 cores shared with other jobs.", "",
         "| preset | seeds | variants | numeric answers | problems | seconds | smallest "

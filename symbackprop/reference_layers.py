@@ -292,10 +292,13 @@ def _loss(net, y, T):
 
 def backward(net, params: dict, X, T, taps: dict | None = None):
     """(batch loss, {"<layer>.<name>": dL/dθ}) by hand-written backpropagation.
-    ``taps``, if given, receives {l: dL/d(input of layer l)} (N, *shape) for every layer."""
+    ``taps``, if given, receives {l: dL/d(input of layer l)} (N, *shape) for every layer,
+    and {L + 1: dL/d(output)} for the last layer's output."""
     y, caches = forward(net, params, X)
     value, dy = _loss(net, y.reshape(y.shape[0], -1), np.asarray(T, dtype=float))
     g = dy.reshape(y.shape)
+    if taps is not None:
+        taps[len(net.layers) + 1] = g
     grads, skips = {}, {}  # skips: layer -> the gradient the identity path brings its input
     for l in range(len(net.layers), 0, -1):
         layer, (x, z) = net.layers[l - 1], caches[l - 1]

@@ -312,3 +312,116 @@ def test_a_large_worked_solution_is_left_to_the_lesson():
     assert "The sum over the" in big  # the kernel entry's uses are still there
     small = exam.exam_files(spec.load("conv2d"), variants=1, seed=1)["key.md"]
     assert "symbackprop lesson" not in small and "so its gradient is the sum" in small
+
+
+# ------------------------------------------------ exam --stress: each term against the reference
+
+CHAIN_PARAMS = {"conv2d": ["K^{[1]}_{2,1,3,3}", "b^{[1]}_{2}"],
+                "rnn": ["U^{[1]}_{2,2}", "V^{[1]}_{2,2}", "c^{[1]}_{2}"],
+                "attention": ["{W_q}^{[1]}_{2,2}", "{W_k}^{[1]}_{2,1}", "{W_v}^{[1]}_{1,2}"],
+                "embedding": ["E^{[1]}_{3,2}"], "normdrop": [r"\gamma^{[2]}_{3}"],
+                "batchnorm": [r"\gamma^{[2]}_{2}", r"\beta^{[2]}_{1}"]}
+
+
+def test_stress_checks_every_term_against_the_reference():
+    """The stress check holds each chain term (∂L/∂c, ∂c/∂θ, their product) and each use
+    of a breakdown against the reference (none is left unchecked), and finds no problem."""
+    from symbackprop.exam import tensor_stress as ts
+    from symbackprop.exam.stress import check_exam
+
+    for name, params in CHAIN_PARAMS.items():
+        net = spec.load(name)
+        for p in params:
+            e = make_exam(net, 3, 2, questions=f"chain:{p},gradient:{p}")
+            problems, _ = check_exam(e)
+            assert problems == [], (name, p)
+            views = e.views()
+            for variant, view in zip(e.key(views)["variants"], views):
+                oracle = ts.UseReference(net, e.g, variant)
+                chain, grad = view["answers"]
+                assert oracle.use(chain["term"], p) is not None
+                assert all(oracle.use(u["node"], p) is not None for u in grad["uses"] or ())
+
+
+def test_term_reference_against_hand_bptt(keys):
+    """The reference's ∂L/∂z_{t,j} and h_{t-1,k} of a W_hh term are this file's BPTT's."""
+    from symbackprop.exam import tensor_stress as ts
+
+    net = spec.load("rnn")
+    files, key = keys["rnn"]
+    for variant in key["variants"]:
+        tensors, X, T = _arrays(variant)
+        h, deltas = _bptt(tensors["1.weight_ih"], tensors["1.weight_hh"], tensors["1.bias_ih"],
+                          tensors["1.bias_hh"], tensors["2.weight"], X[0], T[0])
+        from symbackprop.graph import build_graph
+        oracle = ts.UseReference(net, build_graph(net), variant)
+        for t in range(3):
+            for j in range(2):
+                for k in range(2):
+                    up, local = oracle.use(f"z^{{[1]}}_{{{t + 1},{j + 1}}}",
+                                           f"V^{{[1]}}_{{{j + 1},{k + 1}}}")
+                    assert up == pytest.approx(deltas[t + 1][j], rel=1e-12)
+                    assert local == h[t][k]  # h[0] = 0: no recurrent use at the first step
+
+
+def _seed(monkeypatch, method, change):
+    """Wrap TensorExam.<method> so each answer it returns goes through ``change``."""
+    from symbackprop.exam.tensor import TensorExam
+
+    orig = getattr(TensorExam, method)
+
+    def wrong(self, *args):
+        return change(orig(self, *args))
+    monkeypatch.setattr(TensorExam, method, wrong)
+
+
+@pytest.mark.parametrize("name,where", [("conv2d", "dL/dz"), ("conv2d", "local"),
+                                        ("rnn", "dL/dz"), ("attention", "local")])
+def test_stress_reports_a_wrong_term(monkeypatch, name, where):
+    """A seeded wrong term whose factors still multiply to its value (a wrong ∂L/∂c, or
+    the wrong input entry as ∂c/∂θ) is reported by the stress run."""
+    from symbackprop.exam.stress import stress
+
+    def change(a):
+        i = 0 if where == "dL/dz" else -1
+        f = a["factors"][i]
+        a["factors"][i] = dict(f, value=f["value"] * 1.5 + 0.25)
+        a["value"] = float(np.prod([g["value"] for g in a["factors"]]))
+        return a
+    _seed(monkeypatch, "_t_chain", change)
+    report = stress(spec.load(name), 1, 3)
+    bad = [p for p in report["problems"] if p["kind"] == "chain"]
+    assert len(bad) >= 3 and all(p["problem"] == "reference" for p in bad)
+    parts = [p["target"].split(", the term at ")[1].partition(": ")[2] for p in bad]
+    upstream = [x.startswith("dL/d") for x in parts if x]
+    assert upstream and all(upstream) == (where == "dL/dz") and any(upstream) == all(upstream)
+
+
+def test_stress_reports_uses_that_do_not_sum_to_the_gradient(monkeypatch):
+    """One use of a kernel entry's breakdown off by 0.5: its product and the sum of the
+    uses are reported, though the answer itself is right."""
+    from symbackprop.exam.stress import stress
+
+    def change(a):
+        if a.get("uses"):
+            u = a["uses"][1]
+            a["uses"][1] = dict(u, value=u["value"] + 0.5)
+        return a
+    _seed(monkeypatch, "_t_gradient", change)
+    report = stress(spec.load("conv2d"), 1, 3)
+    assert sum("the sum of its uses" in p["target"] for p in report["problems"]) == 3
+    assert all(p["kind"] == "gradient" for p in report["problems"])
+
+
+def test_stress_reports_a_wrong_step_back_through_time(monkeypatch):
+    """δ of the last step in an rnn term's BPTT table off by 10 %: reported at that step."""
+    from symbackprop.exam.stress import stress
+
+    def change(a):
+        row = a["bptt"][0]
+        row["delta"][0] = dict(row["delta"][0], value=row["delta"][0]["value"] * 1.1)
+        return a
+    _seed(monkeypatch, "_t_chain", change)
+    report = stress(spec.load("rnn"), 1, 3)
+    assert len(report["problems"]) == 3
+    assert all("back through time at step 3" in p["target"] for p in report["problems"])

@@ -1,8 +1,9 @@
 """``exam --stress N``: N seeds drawn, every variant checked.
 
 For each seed an exam of ``--variants`` variants is built; each numeric answer of its key
-is recomputed by the independent NumPy reference (``reference.py``) from the variant's
-values alone; a variant is degenerate when a chain-rule factor it asks for is 0, when an
+is recomputed by the independent NumPy reference (``reference.py``, a tensor network's
+``reference_layers``) from the variant's values alone, and a tensor exam's chain terms
+and breakdowns factor by factor (``tensor_stress.term_problems``); a variant is degenerate when a chain-rule factor it asks for is 0, when an
 answer rounds to 0 (the answer 0 would be accepted within its tolerance), or when two
 variants of one exam ask the same numbers. The spread of every answer over all variants is reported (min, median, max of
 its magnitude, how many distinct values).
@@ -21,7 +22,7 @@ from ..verify import positions
 from .pools import is_graph
 from .text import render
 from .tensor import is_tensor, make_exam
-from .tensor_stress import reference_answers as tensor_answers
+from .tensor_stress import reference_answers as tensor_answers, term_problems
 from .views import Exam
 
 REL = 1e-9  # key vs reference: the same float arithmetic up to rounding
@@ -92,12 +93,14 @@ def check_exam(e: Exam) -> tuple[list[dict], list[dict]]:
     key = e.key(views)
     problems = []
     seen: dict = {}
-    rel = REL_FD if e.graph or getattr(e, "tensor", False) else REL
+    rel = REL_FD if e.graph or e.tensor else REL
     g = e.g  # a relu's 0 is a fair answer (a dead unit); a weighted sum's 0 is not
     may_be_zero = {g.latex[k] for k in g.computed if g.nodes[k].op != "linear"}
-    for variant in key["variants"]:
+    for variant, view in zip(key["variants"], views):
         ref = reference_answers(e.net, e.d, variant)
         at = {"seed": e.seed, "variant": variant["id"]}
+        if e.tensor:  # each term against the reference's own numbers
+            problems += term_problems(e.net, e.d, variant, view, at, rel)
         for a in variant["answers"]:
             what = dict(at, kind=a["kind"], target=a["target"], value=a["value"])
             if a["kind"] == "chain" and a["value"] is not None:  # a tensor exam's term:

@@ -18,9 +18,7 @@ import re
 
 import numpy as np
 
-from ..derive import derive
 from ..errors import SpecError
-from ..graph import build_graph
 from ..layers.tensors import to_tensors
 from ..losses import LOSSES
 from ..numeric import forward
@@ -32,8 +30,7 @@ from .numbers import DIGITS, TOLERANCE, _value, clean, relation, round12, shown
 from .pools import ACTIVATION_TEX
 from .questions import parse_questions
 from .tensor_draws import batch_norm_inputs, draw_tensor_variants, step_of, target_pool
-from .variants import MAX_VARIANTS
-from .views import Exam, _Notation, _chains, _one_line, _paragraphs, _self_contained
+from .views import Exam, _chains, _self_contained
 
 _SUB = re.compile(r"_\{[^{}]*\}$")
 # a key's worked solution (the lesson's steps) is printed up to this many chain terms per
@@ -107,42 +104,28 @@ def _field(v) -> str:
 class TensorExam(Exam):
     """An exam on a network with tensor layers."""
 
-    def __init__(self, net, variants: int = 1, seed: int = 0, questions: str | None = None,
-                 title: str | None = None, course: str | None = None,
-                 instructions: str | None = None):
-        if not 1 <= variants <= MAX_VARIANTS:
-            raise SpecError(f"--variants {variants} must be between 1 and {MAX_VARIANTS}")
-        if seed < 0:
-            raise SpecError(f"--seed {seed} must be 0 or more")
-        self.graph, self.tensor = False, True
-        self.net, self.seed = net, seed
-        self.d = d = derive(build_graph(net))
-        self.g = g = d.graph
+    tensor = True
+
+    def _ask(self, questions: str | None) -> list:
+        """The questions; without ``--questions`` those of ``default_questions``. ``pool``:
+        the entries a question without a parameter is drawn from."""
+        d, g = self.d, self.g
         self.pool = target_pool(d)
-        self.questions = parse_questions(questions or default_questions(d, self.pool), g,
-                                         nodes=batch_norm_inputs(g), tensor=True)
+        asked = parse_questions(questions or default_questions(d, self.pool), g,
+                                nodes=batch_norm_inputs(g), tensor=True)
         if self.pool[0] not in d.gradients and any(
-                q.kind == "update" and not q.param for q in self.questions):
+                q.kind == "update" and not q.param for q in asked):
             raise SpecError("update asks for a step of gradient descent on a parameter; "
                             "this network's questions are about a batch-norm input: name the "
                             "parameter (update:NAME)", "--questions")
-        self.n = _Notation(d)
-        self.expand = False
-        self.memo: dict = {}
-        fixed = tuple(dict.fromkeys(q.param for q in self.questions if q.param))
-        updated = tuple(dict.fromkeys(q.param for q in self.questions
-                                      if q.param and q.kind == "update"))
+        return asked
+
+    def _draw(self, count: int, seed: int, fixed: tuple, updated: tuple) -> list:
         drawn = [q.kind for q in self.questions if not q.param and q.kind != "forward"]
         chained = tuple(q.param for q in self.questions if q.param and q.kind == "chain")
-        self.variants = draw_tensor_variants(
-            d, variants, seed, self.pool, fixed, updated, chains="chain" in drawn,
+        return draw_tensor_variants(
+            self.d, count, seed, self.pool, fixed, updated, chains="chain" in drawn,
             update_drawn="update" in drawn, chained=chained)
-        self.title = _one_line(title) or \
-            "Exam: " + (net.title or f"Backpropagation through {net.name}")
-        self.course = _one_line(course) or None
-        self.instructions = _paragraphs(
-            "Answer every question and show your work." if instructions is None else instructions)
-        self.asks_update = any(q.kind == "update" for q in self.questions)
 
     def common(self) -> dict:
         net, n, g = self.net, self.n, self.g
@@ -177,28 +160,15 @@ class TensorExam(Exam):
         steps = views if terms <= WORKED_TERMS else []
         outs = [k for k, node in g.nodes.items() if node.kind in ("output", "loss")]
         fwd = self._rows(outs, env)
-        questions, answers = [], []
-        for q in self.questions:
-            view = {"n": q.n, "kind": q.kind}
-            if q.kind == "forward":
-                view["nodes"] = [r["lhs"] for r in fwd]
-                ans = [self._answer(q, r["lhs"], r["value"], f"{r['lhs']} {r['rel']} {r['shown']}")
-                       for r in fwd]
-            else:
-                p = q.param or v.param
-                step = step_of(d, p)
-                view.update(param=g.latex[p], frac=n.frac(g.loss, p))
-                ans = [getattr(self, f"_t_{q.kind}")(q, p, step, by_step[step], sv, v, view,
-                                                      env, bar)]
-            view["answers"] = ans
-            answers += ans
-            questions.append(view)
-        updates = [p for p in targets if any(q.kind == "update" and (q.param or v.param) == p
-                                             for q in self.questions)]
+
+        def ask(q, p, view):
+            step = step_of(d, p)
+            return getattr(self, f"_t_{q.kind}")(q, p, step, by_step[step], sv, v, view, env, bar)
+        questions, answers = self._ask_all(v, fwd, ask)
         return {"id": v.id, "given": self._given(v), "questions": questions, "answers": answers,
                 "forward": fwd, "layer_values": self._layer_values(env), "steps": steps,
                 "omitted": 0 if steps or not need else len(need),
-                "updates": [self._update_row(p, sv, v) for p in updates]}
+                "updates": [self._update_row(p, sv, v) for p in self._updated(v, targets)]}
 
     def _closure(self, targets) -> list:
         """The steps the asked gradients need: their own and every named step they cite."""

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SpecError
 from ..losses import LOSSES
 from ..numeric import Values, forward
 from .breakdown import SMALLEST, adjoints, max_ties, pick_term
 from .numbers import _value, clean, round12
 from .pools import INTEGERS, DECIMALS, KINKS, LINEAR, RATES, RATES_SMOOTH, TARGETS, WEIGHTS, \
     _draw
-from .variants import MAX_DRAWS, Variant, visible
+from .variants import Variant, draw_distinct, visible
 
 # layer kinds whose arithmetic stays exact with exact activations (integer inputs)
 EXACT_KINDS = ("conv1d", "conv2d", "maxpool", "avgpool", "flatten", "dense", "residual")
@@ -105,39 +104,27 @@ def _inputs(net, g, rng, pool) -> list[float]:
 
 def draw_tensor_variants(d, count: int, seed: int, pool, fixed=(), updated=(),
                          chains=False, update_drawn=False, chained=()) -> list[Variant]:
-    """``count`` distinct variants. ``fixed``: entries some question names; ``updated``:
-    the fixed parameters an update asks for (``update_drawn``: and the drawn one);
-    ``chains``: a chain question asks about the drawn entry, ``chained``: about these."""
+    """``count`` distinct variants (``variants.draw_distinct``). ``fixed``: entries some
+    question names; ``updated``: the fixed parameters an update asks for (``update_drawn``:
+    and the drawn one); ``chains``: a chain question asks about the drawn entry,
+    ``chained``: about these."""
     g, net = d.graph, d.graph.spec
-    rng = np.random.default_rng(seed)
     inputs, targets, rates = pools(net)
     samples = net.batch if net.coupled else 1
     K = len(g.targets) // samples
-    out, seen, alike = [], set(), set()
-    for k in range(1, count + 1):
-        for _ in range(MAX_DRAWS):
-            params = {p: float(_draw(rng, WEIGHTS)) for p in g.params}
-            X = _inputs(net, g, rng, inputs)
-            T = [float(t) for _ in range(samples) for t in LOSSES[net.loss].draw(rng, K, targets)]
-            lr = float(_draw(rng, rates))
-            param = pool[int(rng.integers(len(pool)))]
-            key = (tuple(X), tuple(T), tuple(params.values()))
-            if key in seen:
-                continue
-            values = Values([X], [T], params)
-            asked = list(dict.fromkeys((param, *fixed)))
-            if degenerate(d, values, asked, ((param,) if chains else ()) + tuple(chained)) or not all(
-                    visible(d, values, lr, p) for p in dict.fromkeys(
-                        (*([param] if update_drawn else []), *updated))):
-                continue
-            numbers = _numbers(d, values, asked)
-            if numbers in alike:
-                continue
-            seen.add(key)
-            alike.add(numbers)
-            out.append(Variant(k, values, lr, param))
-            break
-        else:
-            raise SpecError(f"could not draw {count} distinct variants with no zero factor "
-                            f"in their questions (found {len(out)}); ask for fewer")
-    return out
+
+    def draw(rng):
+        params = {p: float(_draw(rng, WEIGHTS)) for p in g.params}
+        X = _inputs(net, g, rng, inputs)
+        T = [float(t) for _ in range(samples) for t in LOSSES[net.loss].draw(rng, K, targets)]
+        lr = float(_draw(rng, rates))
+        return X, T, params, lr, pool[int(rng.integers(len(pool)))]
+
+    def rejected(values, lr, param):
+        asked = list(dict.fromkeys((param, *fixed)))
+        return degenerate(d, values, asked, ((param,) if chains else ()) + tuple(chained)) \
+            or not all(visible(d, values, lr, p) for p in dict.fromkeys(
+                (*([param] if update_drawn else []), *updated)))
+
+    return draw_distinct(count, seed, draw, rejected, lambda values, lr, param: _numbers(
+        d, values, list(dict.fromkeys((param, *fixed)))))

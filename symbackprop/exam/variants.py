@@ -92,36 +92,28 @@ def _numbers(d: Derivation, values: Values, params) -> tuple:
                   for p in g.params if p in params))
 
 
-def draw_variants(d: Derivation, count: int, seed: int, fixed=(), updated=()) -> list[Variant]:
-    """``count`` distinct variants; ``fixed``: parameters some question names, checked
-    like each variant's drawn one; ``updated``: those of them an update question asks for.
-    Without fixed parameters the values depend on the spec and the seed alone."""
-    g, net = d.graph, d.graph.spec
+def draw_distinct(count: int, seed: int, draw, rejected, numbers) -> list[Variant]:
+    """``count`` variants from one seeded generator, each the first draw that is new (not
+    an earlier variant's values), not ``rejected`` (a question it asks would be trivial),
+    and whose answers (``numbers``) are not an earlier variant's: other values can give
+    the same answers (x + y the same, ...). ``draw(rng)`` -> (inputs, targets, params, lr,
+    param); ``rejected`` and ``numbers`` take (values, lr, param)."""
     rng = np.random.default_rng(seed)
-    inputs, targets, rates = _pools(net)
-    weights = param_pool(net)
-    pool = target_pool(g)
     out, seen, alike = [], set(), set()
     for k in range(1, count + 1):
         for _ in range(MAX_DRAWS):
-            params = {p: float(_draw(rng, weights)) for p in g.params}
-            X = [float(_draw(rng, inputs)) for _ in g.inputs]
-            T = _targets(net, rng, targets)
-            lr = float(_draw(rng, rates))
-            param = pool[int(rng.integers(len(pool)))]
+            X, T, params, lr, param = draw(rng)
             key = (tuple(X), tuple(T), tuple(params.values()))
             if key in seen:
                 continue
             values = Values([X], [T], params)
-            asked = list(dict.fromkeys((param, *fixed)))
-            if trivial(d, values, asked) or not all(
-                    visible(d, values, lr, p) for p in dict.fromkeys((param, *updated))):
+            if rejected(values, lr, param):
                 continue
-            numbers = _numbers(d, values, asked)
-            if numbers in alike:  # other values, the same answers (x + y the same, ...)
+            answers = numbers(values, lr, param)
+            if answers in alike:
                 continue
             seen.add(key)
-            alike.add(numbers)
+            alike.add(answers)
             out.append(Variant(k, values, lr, param))
             break
         else:
@@ -129,3 +121,29 @@ def draw_variants(d: Derivation, count: int, seed: int, fixed=(), updated=()) ->
                             f"in their questions (found {len(out)}); ask for fewer")
     return out
 
+
+def draw_variants(d: Derivation, count: int, seed: int, fixed=(), updated=()) -> list[Variant]:
+    """``count`` distinct variants; ``fixed``: parameters some question names, checked
+    like each variant's drawn one; ``updated``: those of them an update question asks for.
+    Without fixed parameters the values depend on the spec and the seed alone."""
+    g, net = d.graph, d.graph.spec
+    inputs, targets, rates = _pools(net)
+    weights = param_pool(net)
+    pool = target_pool(g)
+
+    def draw(rng):
+        params = {p: float(_draw(rng, weights)) for p in g.params}
+        X = [float(_draw(rng, inputs)) for _ in g.inputs]
+        T = _targets(net, rng, targets)
+        lr = float(_draw(rng, rates))
+        return X, T, params, lr, pool[int(rng.integers(len(pool)))]
+
+    def asked(param):
+        return list(dict.fromkeys((param, *fixed)))
+
+    def rejected(values, lr, param):
+        return trivial(d, values, asked(param)) or not all(
+            visible(d, values, lr, p) for p in dict.fromkeys((param, *updated)))
+
+    return draw_distinct(count, seed, draw, rejected,
+                         lambda values, lr, param: _numbers(d, values, asked(param)))

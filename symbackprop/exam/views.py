@@ -93,12 +93,18 @@ def _paragraphs(text: str | None) -> list[str]:
 
 
 class Exam:
-    """An exam on one network: its questions, its variants, and their views."""
+    """An exam on one network: its questions, its variants, and their views. What the
+    kinds of network share is here: the checks of the options, the derivation, the
+    parameters the questions fix, the instructor's text; what differs (which questions
+    are asked by default, how variants are drawn) is ``_ask`` and ``_draw``, which
+    ``tensor.TensorExam`` overrides."""
+
+    tensor = False  # a network with tensor layers (``tensor.TensorExam``)
 
     def __init__(self, net, variants: int = 1, seed: int = 0, questions: str | None = None,
                  title: str | None = None, course: str | None = None,
                  instructions: str | None = None):
-        self.graph = is_graph(net)
+        self.graph = not self.tensor and is_graph(net)
         if not 1 <= variants <= MAX_VARIANTS:
             raise SpecError(f"--variants {variants} must be between 1 and {MAX_VARIANTS}")
         if seed < 0:
@@ -106,21 +112,30 @@ class Exam:
         self.net, self.seed = net, seed
         self.d = d = derive(build_graph(net))
         self.g = g = d.graph
-        self.questions = parse_questions(questions or default_questions(g, self.graph), g,
-                                         self.graph)
+        self.questions = self._ask(questions)
         self.n = _Notation(d)
-        self.expand = g.size() <= 200
+        self.expand = not self.tensor and g.size() <= 200  # a tensor layer's are too long
         self.memo: dict = {}
         fixed = tuple(dict.fromkeys(q.param for q in self.questions if q.param))
         updated = tuple(dict.fromkeys(q.param for q in self.questions
                                       if q.param and q.kind == "update"))
-        self.variants = draw_variants(d, variants, seed, fixed, updated)
+        self.variants = self._draw(variants, seed, fixed, updated)
         self.title = _one_line(title) or \
             "Exam: " + (net.title or f"Backpropagation through {net.name}")
         self.course = _one_line(course) or None
         self.instructions = _paragraphs(
             "Answer every question and show your work." if instructions is None else instructions)
         self.asks_update = any(q.kind == "update" for q in self.questions)
+
+    def _ask(self, questions: str | None) -> list:
+        """The questions, ``--questions`` or the default ones, parsed."""
+        return parse_questions(questions or default_questions(self.g, self.graph), self.g,
+                               self.graph)
+
+    def _draw(self, count: int, seed: int, fixed: tuple, updated: tuple) -> list[Variant]:
+        """``count`` variants; ``fixed``: the parameters questions name, ``updated``: those
+        an update asks for."""
+        return draw_variants(self.d, count, seed, fixed, updated)
 
     # ---------------------------------------------------------------- common
 
@@ -165,6 +180,17 @@ class Exam:
         steps = _self_contained([sv.view(s) for s in closure(d, params)])
         by_param = {s["wrt"]: s for s in steps if s["kind"] == "chain" or s["is_param"]}
         fwd = self._forward(env)
+        questions, answers = self._ask_all(v, fwd, lambda q, p, view: getattr(
+            self, f"_{q.kind}")(q, p, by_param[g.latex[p]], sv, v, view))
+        return {"id": v.id, "given": self._given(v), "questions": questions, "answers": answers,
+                "forward": fwd, "layer_values": [], "steps": steps, "omitted": 0,
+                "updates": [self._update_row(p, sv, v) for p in self._updated(v, params)]}
+
+    def _ask_all(self, v: Variant, fwd: list[dict], ask) -> tuple[list[dict], list[dict]]:
+        """(question views, answers) of variant ``v``: a forward question's from the rows
+        ``fwd``, another's by ``ask(q, p, view)`` about its parameter p (its own or the
+        variant's)."""
+        g, n = self.g, self.n
         questions, answers = [], []
         for q in self.questions:
             view = {"n": q.n, "kind": q.kind}
@@ -175,15 +201,16 @@ class Exam:
             else:
                 p = q.param or v.param
                 view.update(param=g.latex[p], frac=n.frac(g.loss, p))
-                ans = [getattr(self, f"_{q.kind}")(q, p, by_param[g.latex[p]], sv, v, view)]
+                ans = [ask(q, p, view)]
             view["answers"] = ans
             answers += ans
             questions.append(view)
-        updates = [p for p in params if any(q.kind == "update" and (q.param or v.param) == p
-                                            for q in self.questions)]
-        return {"id": v.id, "given": self._given(v), "questions": questions, "answers": answers,
-                "forward": fwd, "layer_values": [], "steps": steps, "omitted": 0,
-                "updates": [self._update_row(p, sv, v) for p in updates]}
+        return questions, answers
+
+    def _updated(self, v: Variant, params) -> list[str]:
+        """Those of ``params`` an update question of variant ``v`` asks for."""
+        return [p for p in params if any(q.kind == "update" and (q.param or v.param) == p
+                                         for q in self.questions)]
 
     def _given(self, v: Variant) -> dict:
         g, vals = self.g, v.values
