@@ -49,6 +49,25 @@ MESSAGES = {
     "indices_swapped": "the indices swapped: {name} where {fixed} was due",
     "missing_index_sum": "a missing sum over {index}",
     "too_much_work": "too many instances and terms to judge in the time allowed; not judged",
+    # tensor claims about tensor layers (tensor_matrix.py)
+    "tensor_holds": "holds entry by entry ({shape}) at the worked example and {points} "
+                    "random points",
+    "tensor_differs": "the sides differ {where}: entry {entry} is {got} on the right, "
+                      "{due} on the left",
+    "tensor_transposed": "the transpose of {lhs}: the factors in the wrong order (or a "
+                         "transpose misplaced)",
+    "step_shift": "the wrong time step: {name} where {fixed} was due",
+    "tensor_last_step": "only the last step's term (t = T): {lhs} is a sum over every "
+                        "time step, \\sum_t",
+    "tensor_free_index": "the index of {name}_{{{sub}}} is not summed over and is not T "
+                         "(the last step): write the sum, \\sum_t",
+    "tensor_sum_index": "a \\sum without its index: write \\sum_t over the steps",
+    "tensor_sum_range": "the sum over {index} runs over no steps or more than {most}",
+    "tensor_rank": "{name} has {rank} indices: its tensor form is not read, write its "
+                   "index form (one entry, or letter indices with \\sum)",
+    "tensor_unknown": "{name}: no tensor of this network has that name (its tensors: "
+                      "{known})",
+    "tensor_other": "another tensor: {name} where {fixed} was due",
     "unbound_index": "the index {index} is free on one side only",
 }
 
