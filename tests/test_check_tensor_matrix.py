@@ -237,3 +237,64 @@ def test_a_page_of_tensor_claims_in_bounded_time():
     res = check_text("rnn", page)
     assert time.monotonic() - start < 5.0
     assert [r.verdict for r in res] == ["correct"] * 20
+
+
+# ---------------------------------------------------------------------------- a kernel
+
+def kernel_slices(name, flip=False):
+    """dL/dK_{f,c} computed here from the reference's forward pass and the gradient it
+    passes back: δ_f = dL/dh ⊙ relu'(z) (or tanh'), each slice Σ_{i,j} δ[i,j] a_pad[s i +
+    u, s j + v] by loops of this test's own (δ flipped when ``flip``: a convolution)."""
+    net, _, X, grads, taps, caches = reference(name)
+    layer = net.layers[0]
+    x, z = caches[0]
+    slope = (z > 0).astype(float) if layer.activation == "relu" else \
+        (1 - np.tanh(z) ** 2 if layer.activation == "tanh" else np.ones_like(z))
+    delta = (taps[2] * slope)[0]
+    a = np.pad(x[0], [(0, 0)] + [(p, p) for p in layer.padding])
+    K = grads["1.weight"]
+    out = np.zeros_like(K)
+    for f, c in np.ndindex(*K.shape[:2]):
+        d = delta[f][tuple(slice(None, None, -1) for _ in delta[f].shape)] if flip else delta[f]
+        for u in np.ndindex(*K.shape[2:]):
+            out[(f, c) + u] = sum(d[i] * a[(c,) + tuple(s * ii + uu for s, ii, uu in
+                                                        zip(layer.stride, i, u))]
+                                  for i in np.ndindex(*d.shape))
+    return K, out
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv1d", "pooling"])
+def test_kernel_cross_correlation(name):
+    """∂L/∂K_{f,c} = a_c ⋆ δ_f in the layer's stride and padding (conv2d: stride 2,
+    padding 1); the slices this test computes by its own loops are the reference's."""
+    K, mine = kernel_slices(name)
+    np.testing.assert_allclose(mine, K, rtol=1e-9, atol=1e-12)  # the oracle agrees
+    r = check(name, DL + r"K^{[1]}_{f,c}} = a_c \star \boldsymbol{\delta}_f")
+    assert (r.kind, r.verdict) == ("tensor", "correct"), r.message
+    assert check(name, DL + r"K_{f,c}} = x_{c} \star \delta^{[1]}_{f}").verdict == "correct"
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv1d"])
+def test_kernel_convolution_for_cross_correlation(name):
+    """a_c ∗ δ_f flips δ: the right value shown is this test's flipped sum, the left the
+    reference's gradient."""
+    K, flipped = kernel_slices(name, flip=True)
+    r = check(name, DL + r"K_{f,c}} = a_c \ast \delta_f")
+    assert (r.verdict, r.diagnosis) == ("wrong", "conv_flipped")
+    m = re.search(r"slice f = (\d+), c = (\d+), entry \(([\d, ]+)\) is (\S+) on the right, "
+                  r"(\S+) on the left", r.message)
+    e = (int(m[1]) - 1, int(m[2]) - 1) + tuple(int(i) - 1 for i in m[3].strip(",").split(","))
+    assert float(m[4]) == pytest.approx(flipped[e], rel=1e-5)
+    assert float(m[5]) == pytest.approx(K[e], rel=1e-5)
+
+
+def test_kernel_wrong_forms():
+    r = check("conv2d", DL + r"K_{f,c}} = \delta_f \star a_c")
+    assert (r.verdict, r.diagnosis) == ("wrong", "conv_swapped")
+    assert "(3×3)" in r.message and "(5×5)" in r.message
+    r = check("conv2d", DL + r"K_{f,c}} = a_f \star \delta_c")
+    assert (r.verdict, r.diagnosis) == ("wrong", "indices_swapped")
+    r = check("conv2d", DL + r"K_{f,c}} = g_c \star \delta_f")
+    assert r.verdict == "error" and "g and" in r.message
+    r = check("resblock", DL + r"K^{[1]}_{f,c}} = a_c \star \delta_f")
+    assert r.verdict == "not_checked" and "batch" in r.message

@@ -68,6 +68,26 @@ MESSAGES = {
     "tensor_unknown": "{name}: no tensor of this network has that name (its tensors: "
                       "{known})",
     "tensor_other": "another tensor: {name} where {fixed} was due",
+    # a kernel's tensor form (tensor_conv.py)
+    "conv_holds": "holds for every slice K_{{f,c}} ({count} of {shape}) at the worked example "
+                  "and {points} random points",
+    "conv_differs": "the sides differ {where}: slice f = {f}, c = {c}, entry {entry} is {got} "
+                    "on the right, {due} on the left",
+    "conv_flipped": "a convolution (the kernel flipped) where the cross-correlation a_c "
+                    "\\star \\delta_f was due",
+    "conv_swapped": "the operands swapped: \\delta_f ({small}) slides over the input "
+                    "channel a_c ({big}), not the other way",
+    "conv_indices_swapped": "the indices swapped: the input channel is c and the filter f "
+                            "(a_c \\star \\delta_f)",
+    "conv_range": "the indices swapped: {fc} runs over filters and channels, and the "
+                  "claim names an input channel or filter the layer does not have",
+    "conv_which_kernel": "more than one layer has a kernel K (or none does): write its "
+                         "layer, K^{{[l]}}_{{f,c}}",
+    "conv_names": "{a} and {b}: a kernel's gradient is the input channel a_c (the layer's "
+                  "input) cross-correlated with \\delta_f (the gradient at its z)",
+    "conv_indices": "the indices of the right side are not those of the left ({fc})",
+    "tensor_batch": "a tensor claim over a batch (this network couples its samples): "
+                    "not read yet; write it per entry or in index form",
     "unbound_index": "the index {index} is free on one side only",
 }
 

@@ -30,6 +30,7 @@ from .matrix_messages import say
 from .matrix_parse import MatrixUnreadable, MNode, parse_sides
 from .tensor_atoms import (CAPITALS, Name, NotOurs, RankError, ShapeError, Unplaced,
                            partial_of, read_atom, shape_text)
+from .tensor_conv import judge_conv
 from .tensor_diagnose import RTOL, diagnosed
 from .tensor_names import parts, respell
 
@@ -257,6 +258,9 @@ def judge_tensor(truth, text: str):
     if len(q) == 1:
         dk = max(i[1] for i in tensors.groups[q[0]])
         prepared = _SQRT_DK.sub(repr(float(np.sqrt(dk))), prepared)
+    conv = judge_conv(tensors, prepared) if tensors.instances else None
+    if conv is not None:
+        return conv
     try:
         sides = parse_sides(prepared)
     except (MatrixUnreadable, IndexError):
