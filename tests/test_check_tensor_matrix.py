@@ -298,3 +298,17 @@ def test_kernel_wrong_forms():
     assert r.verdict == "error" and "g and" in r.message
     r = check("resblock", DL + r"K^{[1]}_{f,c}} = a_c \star \delta_f")
     assert r.verdict == "not_checked" and "batch" in r.message
+
+
+@pytest.mark.parametrize("name,l", [("conv2d", 4), ("rnn", 2), ("attention", 3)])
+def test_dense_input_gradient(name, l):
+    """∂L/∂a = W^⊤ δ (the pages' line): the left value shown for a claim off by a factor
+    2 is the reference's gradient passed to the dense layer's input (flattened)."""
+    _, _, _, _, taps, _ = reference(name)
+    da = np.asarray(taps[l][0]).reshape(-1)
+    assert check(name, r"\partial L/\partial \mathbf{a} = W^{\top} \boldsymbol{\delta}"
+                 ).verdict == "correct"
+    r = check(name, DL + rf"\mathbf{{a}}^{{[{l - 1}]}}}} = 2 W^{{\top}} \delta")
+    (i, _), right, left = shown(r.message)
+    assert left == pytest.approx(da[i], rel=1e-5)
+    assert right == pytest.approx(2 * da[i], rel=1e-5)

@@ -95,16 +95,22 @@ class Tensors:
         self._cache[ck] = out
         return out
 
-    def dense_input(self, layer: int, inst: int) -> np.ndarray:
-        """a^{[l-1]}: the input of dense layer l, as its ∂z_1/∂w_{1,i}."""
+    def dense_input(self, layer: int, inst: int, grad: bool = False) -> np.ndarray:
+        """a^{[l-1]} (or its gradient): the input of dense layer l as a column, entry i
+        the node its weight w_{1,i} multiplies (∂z_1/∂w_{1,i} is that node's symbol)."""
         ws = self.groups.get(("w", str(layer)))
         z = f"z{layer}_1"
         if not ws or z not in self.truth.g.nodes:
             raise NotOurs(f"no dense layer {layer}")
+        keys = [self.truth.key_of.get(self.truth.local(z, ws[1, i]))
+                for i in range(1, max(i[1] for i in ws) + 1)]
+        if None in keys:
+            raise NotOurs("an input that is not a node")
         pts, cell = self.instances[inst]
-        n = max(i[1] for i in ws)
-        return np.array([[np.broadcast_to(pts(self.truth.local(z, ws[1, i])),
-                                           pts.mask.shape)[cell]] for i in range(1, n + 1)])
+        adj = adjoints(self.truth, pts, self.truth.loss) if grad else None
+        return np.array([[np.broadcast_to(adj.get(k, 0.0) if grad else
+                                           pts(self.truth.sym[k]), pts.mask.shape)[cell]]
+                         for k in keys])
 
 
 class Claim:
@@ -179,9 +185,9 @@ class Claim:
 
     def tensor(self, name: Name, inst: int) -> np.ndarray:
         """The whole tensor a name means (before a row is picked)."""
-        if name.base == "a" and not name.grad and (name.layer or self.layer):
+        if name.base == "a" and (name.layer or self.layer):
             layer = int(name.layer) + 1 if name.layer else int(self.layer)
-            return self.t.dense_input(layer, inst)  # a^{[l-1]}, the input of layer l
+            return self.t.dense_input(layer, inst, name.grad)  # a^{[l-1]}, layer l's input
         if name.base == r"\delta":
             layer = name.layer or self.layer
             key = ("z", layer) if ("z", layer) in self.t.groups else None
@@ -329,6 +335,11 @@ def _grad(node: MNode) -> bool:
 
 def _layer_of(node: MNode, tensors: Tensors) -> str | None:
     name = partial_of(node) if node.op == "frac" else read_atom(node.text)
+    if name.base == "a":  # a^{[l-1]}: the input of dense layer l (the only one, if unsaid)
+        if name.layer is not None:
+            return str(int(name.layer) + 1)
+        dense = [key[1] for key in tensors.groups if key[0] == "w"]
+        return dense[0] if len(dense) == 1 else None
     if name.layer is not None:
         return name.layer
     key = tensors.find(name.base, None)
