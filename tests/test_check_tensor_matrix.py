@@ -312,3 +312,11 @@ def test_dense_input_gradient(name, l):
     (i, _), right, left = shown(r.message)
     assert left == pytest.approx(da[i], rel=1e-5)
     assert right == pytest.approx(2 * da[i], rel=1e-5)
+
+
+def test_attention_scale():
+    r = check("attention", r"\bar{Q} = \bar{S} K")
+    assert (r.verdict, r.diagnosis) == ("wrong", "tensor_scale_missing")
+    assert r"1/\sqrt{d_k}" in r.message
+    r = check("attention", r"\bar{K} = \frac{\bar{S}^{\top} Q}{\sqrt{d_k}\sqrt{d_k}}")
+    assert (r.verdict, r.diagnosis) == ("wrong", "tensor_scale_extra")

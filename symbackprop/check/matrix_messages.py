@@ -86,6 +86,9 @@ MESSAGES = {
     "conv_names": "{a} and {b}: a kernel's gradient is the input channel a_c (the layer's "
                   "input) cross-correlated with \\delta_f (the gradient at its z)",
     "conv_indices": "the indices of the right side are not those of the left ({fc})",
+    "tensor_scale_missing": "a missing 1/\\sqrt{{d_k}}: the scores are scaled, and so is "
+                            "their gradient",
+    "tensor_scale_extra": "the 1/\\sqrt{{d_k}} applied twice (or where no scale was due)",
     "tensor_batch": "a tensor claim over a batch (this network couples its samples): "
                     "not read yet; write it per entry or in index form",
     "unbound_index": "the index {index} is free on one side only",

@@ -71,6 +71,10 @@ def _mutations(claim, node: MNode):
                 fixed = _respell(name, base=shown)
                 yield "tensor_other", {"name": a.text, "fixed": fixed}, \
                     put(node, path, MNode("atom", text=fixed))
+    if claim.dk is not None:  # attention's scale, 1/sqrt(d_k), missing or twice
+        root = MNode("num", (float(np.sqrt(claim.dk)),))
+        yield "tensor_scale_missing", {}, MNode("frac", (node, root))
+        yield "tensor_scale_extra", {}, MNode("matmul", (root, node))
     yield "sign", {}, MNode("neg", (node,))
 
 

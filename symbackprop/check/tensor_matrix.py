@@ -118,6 +118,7 @@ class Claim:
 
     def __init__(self, tensors: Tensors, bounds: dict):
         self.t, self.bounds, self.layer = tensors, bounds, None
+        self.dk = None  # attention's d_k, where the network has one
 
     def value(self, node: MNode, inst: int, env: dict, depth=0):
         if depth > 60:
@@ -261,9 +262,9 @@ def judge_tensor(truth, text: str):
     if tensors is None or tensors.truth is not truth:
         tensors = _SESSIONS[id(truth)] = Tensors(truth)
     q = [key for key in tensors.groups if key[0] == "q"]
-    if len(q) == 1:
-        dk = max(i[1] for i in tensors.groups[q[0]])
-        prepared = _SQRT_DK.sub(repr(float(np.sqrt(dk))), prepared)
+    dk = max(i[1] for i in tensors.groups[q[0]]) if len(q) == 1 else None
+    if dk is not None:
+        prepared = _SQRT_DK.sub(f" {float(np.sqrt(dk))!r} ", prepared)
     conv = judge_conv(tensors, prepared) if tensors.instances else None
     if conv is not None:
         return conv
@@ -276,6 +277,7 @@ def judge_tensor(truth, text: str):
     if not tensors.instances:
         return None
     claim = Claim(tensors, bounds)
+    claim.dk = dk
     ref, other = sides
     if _grad(other) and not _grad(ref) or not _whole(ref) and _whole(other):
         ref, other = other, ref  # the gradient (else the whole tensor) says what is due
