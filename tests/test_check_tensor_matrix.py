@@ -320,3 +320,37 @@ def test_attention_scale():
     assert r"1/\sqrt{d_k}" in r.message
     r = check("attention", r"\bar{K} = \frac{\bar{S}^{\top} Q}{\sqrt{d_k}\sqrt{d_k}}")
     assert (r.verdict, r.diagnosis) == ("wrong", "tensor_scale_extra")
+
+
+TWO_CHANNELS = """inputs = [2, 4, 4]
+loss = "mse"
+[[layers]]
+kind = "conv2d"
+filters = 2
+kernel = 2
+padding = 1
+activation = "tanh"
+[[layers]]
+kind = "flatten"
+[[layers]]
+units = 1
+"""
+
+
+def test_kernel_of_two_channels_from_a_users_spec(tmp_path):
+    """2 channels, 2 filters, padding 1, tanh: every slice (f, c) judged; a_f ⋆ δ_c is
+    refuted with the indices named, and the numbers shown are the reference's and this
+    test's own sum for the swapped slice."""
+    p = tmp_path / "c.toml"
+    p.write_text(TWO_CHANNELS)
+    K, mine = kernel_slices(str(p))
+    np.testing.assert_allclose(mine, K, rtol=1e-9, atol=1e-12)
+    assert check(str(p), DL + r"K_{f,c}} = a_c \star \delta_f").verdict == "correct"
+    r = check(str(p), DL + r"K_{f,c}} = a_f \star \delta_c")
+    assert (r.verdict, r.diagnosis) == ("wrong", "indices_swapped")
+    m = re.search(r"slice f = (\d+), c = (\d+), entry \(([\d, ]+)\) is (\S+) on the right, "
+                  r"(\S+) on the left", r.message)
+    f, c = int(m[1]) - 1, int(m[2]) - 1
+    e = tuple(int(i) - 1 for i in m[3].split(","))
+    assert float(m[5]) == pytest.approx(K[(f, c) + e], rel=1e-5)
+    assert float(m[4]) == pytest.approx(mine[(c, f) + e], rel=1e-5)  # a_f ⋆ δ_c = slice (c, f)
