@@ -1,8 +1,8 @@
 """Tensor (matrix-form) claims about tensor layers (issue 15, point 4):
 
-    \\frac{\\partial L}{\\partial V} = \\sum_t \\boldsymbol{\\delta}_t \\mathbf{h}_{t-1}^\\top      (an rnn)
-    \\frac{\\partial L}{\\partial W_q} = X^\\top \\bar{Q}                                  (attention)
-    \\frac{\\partial L}{\\partial W^{[4]}} = \\boldsymbol\\delta^{[4]} \\mathbf{a}^{[3]\\top}   (a dense layer)
+    \\frac{\\partial L}{\\partial V} = \\sum_t \\delta_t h_{t-1}^\\top      (an rnn)
+    \\frac{\\partial L}{\\partial W_q} = X^\\top \\bar{Q}              (attention)
+    \\frac{\\partial L}{\\partial W^{[4]}} = \\delta^{[4]} a^{[3]\\top}   (a dense layer)
 
 A side is evaluated with the network's tensors assembled from their entries (every entry
 is a node of the graph: x_{t,i} makes X, T × features; V^{[1]}_{j,k} makes V), the
@@ -14,7 +14,8 @@ tensors it indexes (or its written bounds); δ is ∂L/∂z of the claim's layer
 the input of the dense layer l + 1 (its ∂z/∂w). A wrong claim gets the one change that
 makes it right (a transpose, the product's order, the step, the sum over the steps).
 The claim is read by ``matrix_parse`` (never eval); a line this module cannot place (an
-entry, an index claim, a name it does not know) is left to the other readers."""
+entry, an index claim, a name it does not know) is left to the other readers. A kernel's
+form, a cross-correlation, is ``tensor_conv``'s; the diagnoses are ``tensor_diagnose``'s."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ MAX_STEPS = 64  # rows a \sum may run over
 _STRIP = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|vec)\s*\{\s*(\\?[A-Za-z]+)\s*\}")
 _BOUNDS = re.compile(r"\\sum\s*_\s*\{\s*([A-Za-z])\s*=\s*([^{}]+?)\s*\}\s*\^\s*"
                      r"(\{[^{}]*\}|[A-Za-z0-9])")
+
+
 class Tensors:
     """One tensor network's tensors: entries by (base, layer), their values by instance."""
 
