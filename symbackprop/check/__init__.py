@@ -76,8 +76,13 @@ def _index_claim(truth, text, file, line) -> Result | None:
     if truth.tensor_names is None:
         return None
     from .tensor_index import judge_index
+    from .tensor_matrix import judge_tensor
 
     try:
+        found = judge_tensor(truth, text)  # a tensor (matrix-form) claim, else an index one
+        if found is not None:
+            verdict, message, code = found
+            return Result(file, line, text, "tensor", verdict, message, diagnosis=code)
         found = judge_index(truth, text, lambda t: judge_equation(truth, t, file=file, line=line))
     except RecursionError:
         found = ("error", "nested too deeply to judge", None)

@@ -49,6 +49,48 @@ MESSAGES = {
     "indices_swapped": "the indices swapped: {name} where {fixed} was due",
     "missing_index_sum": "a missing sum over {index}",
     "too_much_work": "too many instances and terms to judge in the time allowed; not judged",
+    # tensor claims about tensor layers (tensor_matrix.py)
+    "tensor_holds": "holds entry by entry ({shape}) at the worked example and {points} "
+                    "random points",
+    "tensor_differs": "the sides differ {where}: entry {entry} is {got} on the right, "
+                      "{due} on the left",
+    "tensor_transposed": "the transpose of {lhs}: the factors in the wrong order (or a "
+                         "transpose misplaced)",
+    "step_shift": "the wrong time step: {name} where {fixed} was due",
+    "tensor_last_step": "only the last step's term (t = T): {lhs} is a sum over every "
+                        "time step, \\sum_t",
+    "tensor_free_index": "the index of {name}_{{{sub}}} is not summed over and is not T "
+                         "(the last step): write the sum, \\sum_t",
+    "tensor_sum_index": "a \\sum without its index: write \\sum_t over the steps",
+    "tensor_sum_range": "the sum over {index} runs over no steps or more than {most}",
+    "tensor_rank": "{name} has {rank} indices: its tensor form is not read, write its "
+                   "index form (one entry, or letter indices with \\sum)",
+    "tensor_unknown": "{name}: no tensor of this network has that name (its tensors: "
+                      "{known})",
+    "tensor_other": "another tensor: {name} where {fixed} was due",
+    # a kernel's tensor form (tensor_conv.py)
+    "conv_holds": "holds for every slice K_{{f,c}} ({count} of {shape}) at the worked example "
+                  "and {points} random points",
+    "conv_differs": "the sides differ {where}: slice f = {f}, c = {c}, entry {entry} is {got} "
+                    "on the right, {due} on the left",
+    "conv_flipped": "a convolution (the kernel flipped) where the cross-correlation a_c "
+                    "\\star \\delta_f was due",
+    "conv_swapped": "the operands swapped: \\delta_f ({small}) slides over the input "
+                    "channel a_c ({big}), not the other way",
+    "conv_indices_swapped": "the indices swapped: the input channel is c and the filter f "
+                            "(a_c \\star \\delta_f)",
+    "conv_range": "the indices swapped: {fc} runs over filters and channels, and the "
+                  "claim names an input channel or filter the layer does not have",
+    "conv_which_kernel": "more than one layer has a kernel K (or none does): write its "
+                         "layer, K^{{[l]}}_{{f,c}}",
+    "conv_names": "{a} and {b}: a kernel's gradient is the input channel a_c (the layer's "
+                  "input) cross-correlated with \\delta_f (the gradient at its z)",
+    "conv_indices": "the indices of the right side are not those of the left ({fc})",
+    "tensor_scale_missing": "a missing 1/\\sqrt{{d_k}}: the scores are scaled, and so is "
+                            "their gradient",
+    "tensor_scale_extra": "the 1/\\sqrt{{d_k}} applied twice (or where no scale was due)",
+    "tensor_batch": "a tensor claim over a batch (this network couples its samples): "
+                    "not read yet; write it per entry or in index form",
     "unbound_index": "the index {index} is free on one side only",
 }
 
