@@ -5,8 +5,6 @@ questions need)."""
 
 from __future__ import annotations
 
-import re
-
 import sympy as sp
 
 from ..derive import Derivation, derive
@@ -63,9 +61,6 @@ def closed(d: Derivation, expr: sp.Expr) -> sp.Expr:
         if of_wrt and of_wrt[1] in d.deltas:
             subs[s] = closed(d, d.deltas[of_wrt[1]].expr)
     return expr.xreplace(subs)
-
-
-_DOUBLE = re.compile(r"\\left\(\\left\(([^()]*)\\right\)\\right\)")
 
 
 def _paren(text: str) -> str:
@@ -242,8 +237,8 @@ class Exam:
                         terms.append(rf"{_paren(number(_value(env[g.sym(i)])))} \cdot "
                                      rf"{_paren(number(_value(env[w])))}")
                 numbers = " + ".join(terms + biases)
-            else:  # sigma(-1), not sigma((-1))
-                numbers = _DOUBLE.sub(r"\\left(\1\\right)", n.numbers(node.expr, env))
+            else:  # the printer brackets a negative number only where its place needs it
+                numbers = n.numbers(node.expr, env)
             value = _value(env[g.sym(k)])
             rows.append({"lhs": lhs, "rhs": eqs.get(lhs) or n.tex(node.expr), "numbers": numbers,
                          "value": value, "shown": shown(value), "rel": relation(value)})
